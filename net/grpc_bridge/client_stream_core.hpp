@@ -1,0 +1,123 @@
+// What the client-streaming writer and the bidi stream share: the context,
+// one write in flight at a time, the hold that keeps OnDone from running
+// while our coroutine still means to start operations, and the final status.
+//
+// Reactions run on gRPC threads; coroutine-facing calls run on the io_context.
+// A mutex guards the small shared state and is never held across a Start*
+// call, since a reaction may run inside it.
+#pragma once
+
+#include "net/grpc_bridge/call_options.hpp"
+#include "net/grpc_bridge/pending_op.hpp"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
+
+#include <memory>
+#include <mutex>
+
+namespace sr::grpc_bridge::detail {
+
+template <class ReactorBase, class Request>
+class ClientStreamCore : public ReactorBase {
+ public:
+  explicit ClientStreamCore(boost::asio::any_io_executor ex) : ex_(std::move(ex)) {}
+
+  grpc::ClientContext& context() noexcept { return ctx_; }
+
+  // Called once, right after the stub has been given this reactor.
+  void start(std::shared_ptr<ClientStreamCore> self) {
+    self_ = std::move(self);
+    this->AddHold();  // released by finish() or abandon()
+    this->StartCall();
+  }
+
+  template <class Handler>
+  void initiate_write(Handler&& handler, Request msg) {
+    std::unique_lock lock(mu_);
+    if (done_ || write_op_.armed() || writes_done_) {
+      lock.unlock();
+      PendingOp<bool> refused;
+      refused.arm(std::forward<Handler>(handler), ex_, [] {});
+      refused.complete(false);
+      return;
+    }
+    outgoing_ = std::move(msg);
+    write_op_.arm(std::forward<Handler>(handler), ex_, cancel_fn());
+    lock.unlock();
+    this->StartWrite(&outgoing_);
+  }
+
+  // Half-close, release the hold, and complete with the call's final status.
+  template <class Handler>
+  void initiate_finish(Handler&& handler) {
+    std::unique_lock lock(mu_);
+    final_op_.arm(std::forward<Handler>(handler), ex_, cancel_fn());
+    const bool send_writes_done = !writes_done_ && !done_;
+    writes_done_ = true;
+    const bool release = take_hold_locked();
+    if (done_) final_op_.complete(status_);
+    lock.unlock();
+    if (send_writes_done) this->StartWritesDone();
+    if (release) this->RemoveHold();
+  }
+
+  // The owner went away without finishing: cancel and let OnDone clean up.
+  void abandon() {
+    std::unique_lock lock(mu_);
+    const bool release = take_hold_locked();
+    lock.unlock();
+    if (release) {
+      ctx_.TryCancel();
+      this->RemoveHold();
+    }
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::lock_guard lock(mu_);
+    write_op_.complete_if_armed(ok);
+  }
+
+  void OnWritesDoneDone(bool /*ok*/) override {}
+
+ protected:
+  auto cancel_fn() {
+    return [weak = std::weak_ptr<ClientStreamCore>(self_)] {
+      if (auto self = weak.lock()) self->ctx_.TryCancel();
+    };
+  }
+
+  // Runs last; may destroy this object.
+  void finish_done(const grpc::Status& status) {
+    std::shared_ptr<ClientStreamCore> self;
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+      status_ = status;
+      final_op_.complete_if_armed(status_);
+      self = std::move(self_);
+    }
+  }
+
+  std::mutex mu_;
+  boost::asio::any_io_executor ex_;
+  grpc::ClientContext ctx_;
+
+ private:
+  bool take_hold_locked() {
+    if (hold_released_) return false;
+    hold_released_ = true;
+    return true;
+  }
+
+  std::shared_ptr<ClientStreamCore> self_;  // alive until OnDone
+  Request outgoing_;  // gRPC reads it until OnWriteDone
+  PendingOp<bool> write_op_;
+  PendingOp<grpc::Status> final_op_;
+  grpc::Status status_;
+  bool writes_done_ = false;
+  bool hold_released_ = false;
+  bool done_ = false;
+};
+
+}  // namespace sr::grpc_bridge::detail
