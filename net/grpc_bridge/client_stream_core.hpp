@@ -27,7 +27,10 @@ class ClientStreamCore : public ReactorBase {
 
   // Called once, right after the stub has been given this reactor.
   void start(std::shared_ptr<ClientStreamCore> self) {
-    self_ = std::move(self);
+    {
+      std::lock_guard lock(mu_);  // orders self_ for ThreadSanitizer too
+      self_ = std::move(self);
+    }
     this->AddHold();  // released by finish() or abandon()
     this->StartCall();
   }

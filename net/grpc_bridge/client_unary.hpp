@@ -19,6 +19,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace sr::grpc_bridge {
 
@@ -30,6 +31,9 @@ struct UnaryCall {
   grpc::ClientContext ctx;
   Request request;
   Response response;
+  // Orders arm() on the caller's thread before complete() on a gRPC thread in
+  // a way ThreadSanitizer sees (gRPC's own ordering is invisible to it).
+  std::mutex mu;
   PendingOp<grpc::Status, Response> op;
 };
 
@@ -46,12 +50,16 @@ auto async_unary(const boost::asio::any_io_executor& ex, Start start, Request re
     using Call = detail::UnaryCall<Request, Response>;
     auto call = std::make_shared<Call>(std::move(request));
     options.apply(call->ctx);
-    call->op.arm(std::move(handler), ex, [weak = std::weak_ptr<Call>(call)] {
-      if (auto c = weak.lock()) c->ctx.TryCancel();
-    });
+    {
+      std::lock_guard lock(call->mu);
+      call->op.arm(std::move(handler), ex, [weak = std::weak_ptr<Call>(call)] {
+        if (auto c = weak.lock()) c->ctx.TryCancel();
+      });
+    }
     Call* raw = call.get();
     start(&raw->ctx, &raw->request, &raw->response,
           std::function<void(grpc::Status)>([call = std::move(call)](grpc::Status status) {
+            std::lock_guard lock(call->mu);
             call->op.complete(std::move(status), std::move(call->response));
           }));
   };

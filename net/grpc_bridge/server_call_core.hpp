@@ -44,8 +44,13 @@ class ServerCallCore : public ReactorBase {
   const Strand& strand() const noexcept { return strand_; }
 
   // Before the reactor is returned to gRPC: every reaction may assume self_.
+  // self_ is only touched under mu_: gRPC's own synchronisation between its
+  // threads is invisible to ThreadSanitizer, ours is not.
   void spawn(std::shared_ptr<ServerCallCore> self, boost::asio::awaitable<grpc::Status> handler) {
-    self_ = self;
+    {
+      std::lock_guard lock(mu_);
+      self_ = self;
+    }
     boost::asio::co_spawn(
         strand_, std::move(handler),
         boost::asio::bind_cancellation_slot(
@@ -55,7 +60,12 @@ class ServerCallCore : public ReactorBase {
   }
 
   void OnCancel() override {
-    boost::asio::post(strand_, [self = self_] {
+    std::shared_ptr<ServerCallCore> self;
+    {
+      std::lock_guard lock(mu_);
+      self = self_;
+    }
+    boost::asio::post(strand_, [self = std::move(self)] {
       self->signal_.emit(boost::asio::cancellation_type::all);
     });
   }
