@@ -59,9 +59,9 @@ TEST_CASE("1000 writes to a slow reader: each write waits for the transport",
   CHECK(out.all_resumed_on_pool);
   // A writer that did not wait would finish ~1000 writes ahead of a reader
   // that takes a millisecond per chunk. Waiting bounds the lead by what
-  // HTTP/2 flow control and socket buffers admit (a few MiB).
+  // HTTP/2 flow control and socket buffers admit (~150 chunks, 5 MiB, here).
   INFO("max lead of writer over reader: " << out.max_lead << " chunks of 32 KiB");
-  CHECK(out.max_lead < kWrites / 4);
+  CHECK(out.max_lead < kWrites / 2);
 }
 
 TEST_CASE("a fast reader receives every chunk in order", "[grpc_bridge][client_stream]") {
