@@ -1,0 +1,261 @@
+#include "net/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+
+namespace sr::net::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using asio::use_awaitable;
+constexpr auto as_tuple = asio::as_tuple(use_awaitable);
+
+struct Server::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::any_io_executor ex, ServerOptions o)
+      : executor(std::move(ex)), strand(asio::make_strand(executor)), options(std::move(o)),
+        acceptor(strand) {}
+
+  asio::any_io_executor executor;
+  asio::strand<asio::any_io_executor> strand;  // acceptor and the session table
+  ServerOptions options;
+  tcp::acceptor acceptor;
+  std::map<std::string, Handler> routes;
+  std::atomic<std::uint64_t> requests{0}, accepted{0}, refused{0}, bad{0}, timeouts{0};
+
+  // Session table: guarded by mu (sessions end on their own strands).
+  std::mutex mu;
+  std::map<std::uint64_t, std::shared_ptr<asio::cancellation_signal>> sessions;
+  std::uint64_t next_id = 0;
+  bool stopping = false;
+  std::function<void()> on_stopped;
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(tcp::socket socket);
+  void spawn_session(tcp::socket socket);
+  void session_ended(std::uint64_t id);
+  Response respond(const bhttp::request<bhttp::string_body>& req);
+};
+
+namespace {
+
+std::string error_body(const std::string& message) {
+  std::string escaped;
+  for (char c : message) {
+    if (c == '"' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  return R"({"error":")" + escaped + R"("})";
+}
+
+bool parse_listen(const std::string& listen, std::string& host, std::string& port) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
+  host = listen.substr(0, colon);
+  port = listen.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  return !host.empty();
+}
+
+}  // namespace
+
+Response Server::Impl::respond(const bhttp::request<bhttp::string_body>& req) {
+  const std::string target(req.target());
+  const std::string path = target.substr(0, target.find('?'));
+  auto route = routes.find(path);
+  if (route == routes.end()) return {404, "application/json", error_body("no route for " + path)};
+  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
+    return {405, "application/json", error_body("only GET and HEAD")};
+  try {
+    return route->second(Request{std::string(req.method_string()), target, req.body()});
+  } catch (const std::exception&) {
+    return {500, "application/json", error_body("internal error")};
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (bool first = true;; first = false) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+    parser.body_limit(options.max_body_bytes);
+    stream.expires_after(first ? options.read_timeout : options.idle_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted) break;
+    if (ec == beast::error::timeout) {
+      ++timeouts;
+      break;
+    }
+    Response out;
+    bool keep_alive = false;
+    bool head = false;
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
+      ++bad;
+      out = {413, "application/json", error_body("request too large")};
+    } else if (ec) {
+      ++bad;
+      out = {400, "application/json", error_body("malformed request")};
+    } else {
+      ++requests;
+      const auto& req = parser.get();
+      out = respond(req);
+      keep_alive = req.keep_alive();
+      head = req.method() == bhttp::verb::head;
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
+    res.set(bhttp::field::server, "serviceradar");
+    res.set(bhttp::field::content_type, out.content_type);
+    if (out.status == 405) res.set(bhttp::field::allow, "GET, HEAD");
+    res.keep_alive(keep_alive);
+    res.body() = std::move(out.body);
+    res.prepare_payload();
+    if (head) res.body().clear();  // Content-Length still says what GET would send
+    stream.expires_after(options.write_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, as_tuple);
+    if (wec == beast::error::timeout) ++timeouts;
+    if (wec || !keep_alive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+void Server::Impl::spawn_session(tcp::socket socket) {
+  auto signal = std::make_shared<asio::cancellation_signal>();
+  std::uint64_t id;
+  {
+    std::lock_guard lock(mu);
+    id = next_id++;
+    sessions.emplace(id, signal);
+  }
+  auto session_strand = asio::make_strand(executor);
+  asio::co_spawn(session_strand, session(std::move(socket)),
+                 asio::bind_cancellation_slot(
+                     signal->slot(), [self = shared_from_this(), id](std::exception_ptr) {
+                       self->session_ended(id);
+                     }));
+}
+
+void Server::Impl::session_ended(std::uint64_t id) {
+  std::function<void()> done;
+  {
+    std::lock_guard lock(mu);
+    sessions.erase(id);
+    if (stopping && sessions.empty()) done = std::move(on_stopped);
+  }
+  if (done) asio::post(executor, std::move(done));
+}
+
+asio::awaitable<void> Server::Impl::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(as_tuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) continue;  // e.g. the peer reset before accept: keep serving
+    bool full;
+    {
+      std::lock_guard lock(mu);
+      full = sessions.size() >= options.max_connections;
+    }
+    if (full) {
+      ++refused;
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    ++accepted;
+    spawn_session(std::move(socket));
+  }
+}
+
+Server::Server(asio::any_io_executor ex, ServerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(ex), std::move(options))) {}
+
+Server::~Server() {
+  stop([] {});
+}
+
+void Server::route(std::string path, Handler handler) {
+  impl_->routes[std::move(path)] = std::move(handler);
+}
+
+std::string Server::start() {
+  const std::string& listen = impl_->options.listen;
+  std::string host, port;
+  if (!parse_listen(listen, host, port)) return "listen address '" + listen + "' is not host:port";
+  boost::system::error_code ec;
+  tcp::resolver resolver(impl_->executor);
+  auto endpoints = resolver.resolve(host, port, tcp::resolver::numeric_host, ec);
+  if (ec || endpoints.empty())
+    return "listen address '" + listen + "': " + (ec ? ec.message() : "no address");
+  const tcp::endpoint endpoint = *endpoints.begin();
+  auto& acceptor = impl_->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    return "cannot listen on " + listen + ": " + ec.message();
+  }
+  asio::co_spawn(impl_->strand, impl_->accept_loop(), [self = impl_](std::exception_ptr) {});
+  return {};
+}
+
+std::uint16_t Server::port() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+std::string Server::address() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  if (ec) return {};
+  const auto ip = ep.address();
+  return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
+         std::to_string(ep.port());
+}
+
+void Server::stop(std::function<void()> done) {
+  asio::post(impl_->strand, [self = impl_, done = std::move(done)]() mutable {
+    boost::system::error_code ignored;
+    self->acceptor.close(ignored);
+    std::vector<std::shared_ptr<asio::cancellation_signal>> signals;
+    bool idle;
+    {
+      std::lock_guard lock(self->mu);
+      if (self->stopping) {  // a second stop: just report when idle
+        idle = self->sessions.empty();
+      } else {
+        self->stopping = true;
+        idle = self->sessions.empty();
+      }
+      if (!idle) self->on_stopped = std::move(done);
+      for (auto& [id, s] : self->sessions) signals.push_back(s);
+    }
+    for (auto& s : signals) s->emit(asio::cancellation_type::terminal);
+    if (idle && done) done();
+  });
+}
+
+Server::Stats Server::stats() const {
+  return {impl_->requests, impl_->accepted, impl_->refused, impl_->bad, impl_->timeouts};
+}
+
+}  // namespace sr::net::http

@@ -1,0 +1,64 @@
+// A tiny HTTP/1.1 server for health, metrics and status endpoints: exact-path
+// GET/HEAD routes, keep-alive, per-step timeouts, bounded requests and
+// connections, and a stop that ends every session before it completes.
+// Beast stays inside server.cpp; this header is light on purpose.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace sr::net::http {
+
+struct Request {
+  std::string method, target, body;  // target includes the query
+};
+
+struct Response {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// Runs on the server's executor: keep it quick and non-blocking.
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:0";  // host:port; [v6]:port; port 0 = chosen by the OS
+  std::chrono::seconds read_timeout{10}, write_timeout{10}, idle_timeout{30};
+  std::size_t max_header_bytes = 8 * 1024, max_body_bytes = 64 * 1024;
+  std::size_t max_connections = 64;  // beyond: accepted and closed at once, counted
+};
+
+class Server {
+ public:
+  struct Stats {
+    std::uint64_t requests = 0, connections_accepted = 0, connections_refused = 0,
+                  bad_requests = 0, timeouts = 0;
+  };
+
+  Server(boost::asio::any_io_executor ex, ServerOptions options);
+  ~Server();  // stops; sessions end on their own executor afterwards
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void route(std::string path, Handler handler);  // before start()
+  // Binds and starts accepting. "" on success, else the error naming the address.
+  std::string start();
+  std::uint16_t port() const;
+  std::string address() const;  // "host:port" as bound
+  // Stops accepting, cancels every session; `done` runs (on the executor)
+  // once the last session has ended.
+  void stop(std::function<void()> done);
+  Stats stats() const;
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace sr::net::http

@@ -1,0 +1,155 @@
+#include "tests/support/child_process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace sr::test {
+
+namespace {
+
+std::filesystem::path unique_log_path() {
+  static std::atomic<int> n{0};
+  return std::filesystem::temp_directory_path() /
+         ("sr-child-" + std::to_string(::getpid()) + "-" + std::to_string(n++) + ".log");
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& v) {
+  std::vector<char*> out;
+  for (auto& s : v) out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+ChildProcess::ChildProcess(std::string program, std::vector<std::string> args,
+                           std::vector<std::string> extra_env)
+    : log_path_(unique_log_path()) {
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (log_fd < 0) throw std::runtime_error("cannot create " + log_path_.string());
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log_fd, STDERR_FILENO);
+
+  std::vector<std::string> argv{program};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  auto c_argv = c_strings(argv);
+  auto c_env = c_strings(env);
+  const int rc = ::posix_spawn(&pid_, program.c_str(), &actions, nullptr, c_argv.data(),
+                               c_env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(out[1]);
+  ::close(log_fd);
+  if (rc != 0) {
+    ::close(out[0]);
+    throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+  }
+  stdout_fd_ = out[0];
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (stdout_fd_ >= 0) ::close(stdout_fd_);
+  std::error_code ec;
+  std::filesystem::remove(log_path_, ec);
+}
+
+std::optional<std::string> ChildProcess::wait_for_line(const std::string& needle,
+                                                       std::chrono::seconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  for (;;) {
+    for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
+      std::string line = pending_.substr(0, nl);
+      pending_.erase(0, nl + 1);
+      if (line.find(needle) != std::string::npos) return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    pollfd p{stdout_fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return std::nullopt;
+    char buf[4096];
+    const ssize_t n = ::read(stdout_fd_, buf, sizeof buf);
+    if (n <= 0) return std::nullopt;  // EOF: the process ended
+    pending_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+std::string ChildProcess::log_text() const {
+  std::ifstream in(log_path_);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+bool ChildProcess::wait_for_log(const std::string& needle, std::chrono::seconds bound) const {
+  // The log is a file: poll it on a short interval until the bound (an
+  // event source would need inotify for one test helper; this stays simple).
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (log_text().find(needle) != std::string::npos) return true;
+    pollfd none{-1, 0, 0};
+    ::poll(&none, 0, 20);
+  }
+  return log_text().find(needle) != std::string::npos;
+}
+
+std::optional<int> ChildProcess::terminate(std::chrono::seconds bound) {
+  if (pid_ <= 0) return std::nullopt;
+  // A pidfd becomes readable when the process ends: an event, not a poll loop.
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd < 0) return std::nullopt;
+  ::kill(pid_, SIGTERM);
+  pollfd p{pidfd, POLLIN, 0};
+  const int ready = ::poll(&p, 1, static_cast<int>(bound.count() * 1000));
+  ::close(pidfd);
+  if (ready <= 0) return std::nullopt;
+  int status = 0;
+  if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+long ChildProcess::peak_rss_kib() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string field_of(const std::string& line, const std::string& key) {
+  const auto at = line.find(key + "=");
+  if (at == std::string::npos) return {};
+  const auto start = at + key.size() + 1;
+  return line.substr(start, line.find(' ', start) - start);
+}
+
+}  // namespace sr::test

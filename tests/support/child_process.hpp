@@ -1,0 +1,46 @@
+// A real process under test: started with posix_spawn, its stdout read line
+// by line with a bound (the ready line tells the ports it bound), its stderr
+// kept in a file the test can search, stopped with SIGTERM and reaped with a
+// bound. Never a sleep: every wait is on an event with a deadline.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sr::test {
+
+class ChildProcess {
+ public:
+  ChildProcess(std::string program, std::vector<std::string> args,
+               std::vector<std::string> extra_env = {});
+  ~ChildProcess();  // SIGKILL if still running
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  int pid() const noexcept { return pid_; }
+  // Next stdout line containing `needle`; nullopt on EOF or after `bound`.
+  std::optional<std::string> wait_for_line(const std::string& needle,
+                                           std::chrono::seconds bound = std::chrono::seconds(60));
+  // Waits until stderr (the log) contains `needle`; false after `bound`.
+  bool wait_for_log(const std::string& needle,
+                    std::chrono::seconds bound = std::chrono::seconds(60)) const;
+  std::string log_text() const;
+  // SIGTERM, then the exit status (or -signal); nullopt if it did not end in `bound`.
+  std::optional<int> terminate(std::chrono::seconds bound = std::chrono::seconds(60));
+  // Peak resident set size (VmHWM) in KiB, from /proc.
+  long peak_rss_kib() const;
+
+ private:
+  int pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string pending_;  // stdout read but not yet returned
+  std::filesystem::path log_path_;
+};
+
+// A value from "key=value" on a line of words.
+std::string field_of(const std::string& line, const std::string& key);
+
+}  // namespace sr::test

@@ -1,0 +1,149 @@
+#include "tests/tools/agent-gateway/e2e/gateway_fixture.hpp"
+
+#include "tests/support/wait.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace sr::test {
+
+namespace {
+
+std::filesystem::path env_path(const char* name) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) fail_hard(std::string(name) + " is not set (run the tests through meson)");
+  return v;
+}
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) fail_hard("cannot read " + p.string());
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::filesystem::path fresh_dir() {
+  static std::atomic<int> n{0};
+  auto dir = std::filesystem::temp_directory_path() /
+             ("sr-gateway-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "config");
+  std::filesystem::create_directories(dir / "sink");
+  return dir;
+}
+
+std::pair<std::string, std::string> host_port(const std::string& address) {
+  const auto colon = address.rfind(':');
+  return {address.substr(0, colon), address.substr(colon + 1)};
+}
+
+}  // namespace
+
+ClientCert agent_cert(const std::string& agent_id) {
+  const auto pki = env_path("SR_TEST_PKI");
+  return {pki / "agents" / (agent_id + ".pem"), pki / "agents" / (agent_id + ".key")};
+}
+
+ClientCert test_cert(const std::string& name) {
+  const auto pki = env_path("SR_TEST_PKI");
+  return {pki / "test" / (name + ".pem"), pki / "test" / (name + ".key")};
+}
+
+void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s) {
+  ctx.set_deadline(std::chrono::system_clock::now() + s);
+}
+
+GatewayFixture::GatewayFixture(GatewayFixtureOptions options) : root_(fresh_dir()) {
+  for (const auto& [tenant, json] : options.stores) write_store(tenant, json);
+  const auto pki = env_path("SR_TEST_PKI");
+  std::vector<std::string> args{"--listen",     "127.0.0.1:0",
+                                "--http-listen", "127.0.0.1:0",
+                                "--cert",       (pki / "gateway" / "server.pem").string(),
+                                "--key",        (pki / "gateway" / "server.key").string(),
+                                "--ca-dir",     (pki / "ca").string(),
+                                "--config-dir", (root_ / "config").string(),
+                                "--sink-dir",   sink_dir().string(),
+                                "--store-poll-ms", "50"};
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
+  process_ = std::make_unique<ChildProcess>(env_path("SR_AGENT_GATEWAY").string(), args,
+                                            options.extra_env);
+  auto ready = process_->wait_for_line("agent-gateway ready");
+  if (!ready) fail_hard("agent-gateway did not become ready; its log:\n" + process_->log_text());
+  grpc_address_ = field_of(*ready, "grpc");
+  http_address_ = field_of(*ready, "http");
+}
+
+GatewayFixture::~GatewayFixture() {
+  if (process_) {
+    auto status = process_->terminate();
+    if (!status) fail_hard("agent-gateway did not stop on SIGTERM");
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(root_, ec);
+}
+
+void GatewayFixture::write_store(const std::string& tenant, const std::string& json) {
+  const auto dir = root_ / "config";
+  const auto tmp = dir / ("." + tenant + ".json.tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << json;
+  }
+  std::filesystem::rename(tmp, dir / (tenant + ".json"));
+}
+
+std::unique_ptr<monitoring::AgentGatewayService::Stub> GatewayFixture::stub(
+    const ClientCert& cert) const {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(env_path("SR_TEST_PKI") / "agents" / "ca.pem");
+  ssl.pem_cert_chain = read_file(cert.chain);
+  ssl.pem_private_key = read_file(cert.key);
+  // A fresh channel per stub: no connection (and no identity) is shared.
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.use_local_subchannel_pool", 1);
+  return monitoring::AgentGatewayService::NewStub(
+      grpc::CreateCustomChannel(grpc_address_, grpc::SslCredentials(ssl), args));
+}
+
+std::unique_ptr<monitoring::AgentGatewayService::Stub> GatewayFixture::stub_without_cert() const {
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(env_path("SR_TEST_PKI") / "agents" / "ca.pem");
+  grpc::ChannelArguments args;
+  args.SetInt("grpc.use_local_subchannel_pool", 1);
+  return monitoring::AgentGatewayService::NewStub(
+      grpc::CreateCustomChannel(grpc_address_, grpc::SslCredentials(ssl), args));
+}
+
+std::string GatewayFixture::http_get(const std::string& path) const {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::resolver resolver(ioc);
+  beast::tcp_stream stream(ioc);
+  const auto [host, port] = host_port(http_address_);
+  stream.expires_after(std::chrono::seconds(30));
+  stream.connect(resolver.resolve(host, port));
+  http::request<http::empty_body> req{http::verb::get, path, 11};
+  req.set(http::field::host, host);
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  if (res.result_int() != 200)
+    fail_hard("GET " + path + " answered " + std::to_string(res.result_int()));
+  return res.body();
+}
+
+}  // namespace sr::test

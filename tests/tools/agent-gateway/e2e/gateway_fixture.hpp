@@ -1,0 +1,56 @@
+// A real agent-gateway process on loopback (port 0), with the test PKI, a
+// temporary config store and sink, and helpers to call it as agents do: a
+// grpc C++ client over mTLS with a given certificate, and GET on its status
+// endpoint.
+#pragma once
+
+#include "monitoring.grpc.pb.h"
+#include "tests/support/child_process.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sr::test {
+
+// Paths of a client certificate in the test PKI (tools/gen-certs layout).
+struct ClientCert {
+  std::filesystem::path chain, key;
+};
+ClientCert agent_cert(const std::string& agent_id);      // agents/<id>.pem
+ClientCert test_cert(const std::string& name);           // test/<name>.pem
+
+struct GatewayFixtureOptions {
+  std::vector<std::pair<std::string, std::string>> stores;  // tenant, json: written before start
+  std::vector<std::string> extra_args;
+  std::vector<std::string> extra_env;
+};
+
+class GatewayFixture {
+ public:
+  explicit GatewayFixture(GatewayFixtureOptions options = {});
+  ~GatewayFixture();
+
+  // Writes <config>/<tenant>.json atomically (rename), as an operator's edit.
+  void write_store(const std::string& tenant, const std::string& json);
+  std::filesystem::path sink_dir() const { return root_ / "sink"; }
+
+  std::unique_ptr<monitoring::AgentGatewayService::Stub> stub(const ClientCert& cert) const;
+  std::unique_ptr<monitoring::AgentGatewayService::Stub> stub_without_cert() const;
+  std::string http_get(const std::string& path) const;
+
+  ChildProcess& process() { return *process_; }
+  const std::string& grpc_address() const { return grpc_address_; }
+
+ private:
+  std::filesystem::path root_;
+  std::unique_ptr<ChildProcess> process_;
+  std::string grpc_address_, http_address_;
+};
+
+// A deadline for every call the tests make.
+void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s = std::chrono::seconds(30));
+
+}  // namespace sr::test

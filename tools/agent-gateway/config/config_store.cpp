@@ -1,0 +1,300 @@
+#include "tools/agent-gateway/config/config_store.hpp"
+
+#include "net/tls/peer_identity.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/stream_parser.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/core.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace sr::gateway {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+namespace {
+
+void write_canonical(const json::value& v, std::string& out) {
+  if (const auto* obj = v.if_object()) {
+    std::vector<const json::key_value_pair*> items;
+    for (const auto& kv : *obj) items.push_back(&kv);
+    std::sort(items.begin(), items.end(),
+              [](auto* a, auto* b) { return a->key() < b->key(); });
+    out += '{';
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (i) out += ',';
+      out += json::serialize(json::string(items[i]->key()));
+      out += ':';
+      write_canonical(items[i]->value(), out);
+    }
+    out += '}';
+  } else if (const auto* arr = v.if_array()) {
+    out += '[';
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      if (i) out += ',';
+      write_canonical((*arr)[i], out);
+    }
+    out += ']';
+  } else {
+    out += json::serialize(v);
+  }
+}
+
+std::string canonical(const json::value& v) {
+  std::string out;
+  write_canonical(v, out);
+  return out;
+}
+
+std::string sha256_hex(const std::string& text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+std::int64_t unix_seconds(fs::file_time_type t) {
+  const auto sys = std::chrono::file_clock::to_sys(t);
+  return std::chrono::duration_cast<std::chrono::seconds>(sys.time_since_epoch()).count();
+}
+
+// Line and column (1-based) of a byte offset, for parse errors.
+std::string position_of(std::string_view text, std::size_t offset) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+  return fmt::format("line {}, column {}", line, column);
+}
+
+std::optional<bool> lenient_bool(const json::value& v) {
+  if (v.is_bool()) return v.get_bool();
+  if (v.is_string()) {
+    if (v.get_string() == "true") return true;
+    if (v.get_string() == "false") return false;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+struct ConfigStore::Tenant {
+  fs::file_time_type mtime{};
+  std::uintmax_t size = 0;
+  json::object sources;            // valid sources only, store keys included
+  json::value poll_interval;       // null when absent
+  std::string fingerprint;         // canonical content, to tell real changes
+};
+
+ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {}
+ConfigStore::~ConfigStore() = default;
+
+namespace {
+
+struct Parsed {
+  json::object sources;
+  json::value poll_interval;
+  std::vector<std::string> errors;
+};
+
+// Validates a tenant file's document; bad sources are dropped with an error.
+Parsed validate(const std::string& file, json::value doc) {
+  Parsed p;
+  auto* top = doc.if_object();
+  if (!top) {
+    p.errors.push_back(file + ": top level must be a JSON object");
+    return p;
+  }
+  if (auto* poll = top->if_contains("poll_interval")) p.poll_interval = *poll;
+  auto* sources = top->if_contains("sources");
+  if (!sources) return p;
+  if (!sources->is_object()) {
+    p.errors.push_back(file + ": \"sources\" must be an object of named sources");
+    return p;
+  }
+  for (auto& kv : sources->as_object()) {
+    const std::string where = fmt::format("{}: source '{}'", file, std::string(kv.key()));
+    auto* source = kv.value().if_object();
+    if (!source) {
+      p.errors.push_back(where + ": not an object");
+      continue;
+    }
+    const auto* type = source->if_contains("type");
+    if (!type || !type->is_string() || type->get_string().empty()) {
+      p.errors.push_back(where + ": missing \"type\"");
+      continue;
+    }
+    if (const auto* en = source->if_contains("enabled"); en && !lenient_bool(*en)) {
+      p.errors.push_back(where + ": \"enabled\" must be true or false");
+      continue;
+    }
+    if (const auto* id = source->if_contains("agent_id"); id && !id->is_string()) {
+      p.errors.push_back(where + ": \"agent_id\" must be a string");
+      continue;
+    }
+    p.sources.emplace(kv.key(), std::move(*source));
+  }
+  return p;
+}
+
+std::optional<std::string> read_small_file(const fs::path& path, std::string& error) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    error = path.filename().string() + ": " + ec.message();
+    return std::nullopt;
+  }
+  if (size > ConfigStore::kMaxFileBytes) {
+    error = fmt::format("{}: {} bytes, more than the {} a store file may have",
+                        path.filename().string(), size, ConfigStore::kMaxFileBytes);
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) {
+    error = path.filename().string() + ": cannot read";
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+std::optional<json::value> parse_file(const std::string& file, const std::string& text,
+                                      std::string& error) {
+  json::stream_parser parser;
+  boost::system::error_code ec;
+  std::size_t used = parser.write(text.data(), text.size(), ec);
+  if (!ec) {
+    used = text.size();
+    parser.finish(ec);
+  }
+  if (ec) {
+    error = fmt::format("{}: not JSON: {} at {}", file, ec.message(), position_of(text, used));
+    return std::nullopt;
+  }
+  return parser.release();
+}
+
+}  // namespace
+
+std::vector<std::string> ConfigStore::reload() {
+  std::vector<std::string> changed;
+  std::map<std::string, bool> seen;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const auto& path = entry.path();
+    const std::string file = path.filename().string();
+    if (path.extension() != ".json" || file.front() == '.') continue;  // editors' temp files
+    const std::string tenant = path.stem().string();
+    if (!net::tls::valid_tenant_slug(tenant)) {
+      errors_[file] = {file + ": '" + tenant + "' is not a tenant slug (a-z, 0-9, '-')"};
+      continue;
+    }
+    if (tenant == "platform") {
+      errors_[file] = {file + ": tenant 'platform' is reserved"};
+      continue;
+    }
+    seen[tenant] = true;
+    auto& slot = tenants_[tenant];
+    const auto mtime = fs::last_write_time(path, ec);
+    const auto size = fs::file_size(path, ec);
+    if (slot && slot->mtime == mtime && slot->size == size) continue;
+
+    std::string error;
+    auto text = read_small_file(path, error);
+    std::optional<json::value> doc;
+    if (text) doc = parse_file(file, *text, error);
+    if (!doc) {
+      errors_[file] = {error};  // keep the previous content, if any
+      if (!slot) {
+        slot = std::make_unique<Tenant>();
+        slot->mtime = mtime;
+        slot->size = size;
+      }
+      continue;
+    }
+    auto parsed = validate(file, std::move(*doc));
+    errors_[file] = std::move(parsed.errors);
+    if (errors_[file].empty()) errors_.erase(file);
+    auto fresh = std::make_unique<Tenant>();
+    fresh->mtime = mtime;
+    fresh->size = size;
+    fresh->sources = std::move(parsed.sources);
+    fresh->poll_interval = std::move(parsed.poll_interval);
+    fresh->fingerprint = canonical(json::object{{"p", fresh->poll_interval}, {"s", fresh->sources}});
+    if (!slot || slot->fingerprint != fresh->fingerprint) changed.push_back(tenant);
+    slot = std::move(fresh);
+  }
+  if (ec) errors_["(store)"] = {"cannot list " + dir_.string() + ": " + ec.message()};
+  else errors_.erase("(store)");
+  for (auto it = tenants_.begin(); it != tenants_.end();) {
+    if (seen.count(it->first)) {
+      ++it;
+      continue;
+    }
+    errors_.erase(it->first + ".json");
+    changed.push_back(it->first);
+    it = tenants_.erase(it);
+  }
+  for (auto it = errors_.begin(); it != errors_.end();) {  // files that are gone
+    const bool gone = it->first != "(store)" && !fs::exists(dir_ / it->first);
+    it = gone ? errors_.erase(it) : std::next(it);
+  }
+  std::sort(changed.begin(), changed.end());
+  return changed;
+}
+
+AgentConfig ConfigStore::config_for(const std::string& tenant, const std::string& agent_id) const {
+  json::object sources;
+  AgentConfig out;
+  json::object doc{{"agent_id", agent_id}};
+  if (auto it = tenants_.find(tenant); it != tenants_.end()) {
+    const Tenant& t = *it->second;
+    for (const auto& kv : t.sources) {
+      json::object source = kv.value().as_object();
+      if (auto* en = source.if_contains("enabled"); en && !*lenient_bool(*en)) continue;
+      if (auto* id = source.if_contains("agent_id"); id && id->get_string() != agent_id) continue;
+      source.erase("enabled");
+      source.erase("agent_id");
+      sources.emplace(kv.key(), std::move(source));
+    }
+    if (!t.poll_interval.is_null()) doc["poll_interval"] = t.poll_interval;
+    out.config_timestamp = unix_seconds(t.mtime);
+  }
+  doc["sources"] = std::move(sources);
+  out.config_json = canonical(doc);
+  out.config_version = "v" + sha256_hex(out.config_json);
+  return out;
+}
+
+std::vector<std::string> ConfigStore::errors() const {
+  std::vector<std::string> out;
+  for (const auto& [file, list] : errors_) out.insert(out.end(), list.begin(), list.end());
+  return out;
+}
+
+std::vector<std::string> ConfigStore::tenants() const {
+  std::vector<std::string> out;
+  for (const auto& [tenant, t] : tenants_)
+    if (t) out.push_back(tenant);
+  return out;
+}
+
+std::string canonical_json(std::string_view json_text) { return canonical(json::parse(json_text)); }
+
+}  // namespace sr::gateway

@@ -1,0 +1,409 @@
+#include "tools/agent-gateway/gateway_service.hpp"
+
+#include "net/grpc_bridge/server_bidi.hpp"
+#include "net/grpc_bridge/server_reader.hpp"
+#include "net/grpc_bridge/server_unary.hpp"
+#include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/streams/device_batch.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <grpc/grpc_security_constants.h>
+#include <grpcpp/security/auth_context.h>
+
+#include <algorithm>
+#include <chrono>
+#include <variant>
+
+namespace sr::gateway {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using monitoring::ControlStreamRequest;
+using monitoring::ControlStreamResponse;
+using monitoring::GatewayStatusChunk;
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The peer's leaf certificate first, then whatever chain it presented: the
+// verifier takes the first certificate as the leaf.
+std::string peer_chain_pem(const grpc::CallbackServerContext& ctx) {
+  auto auth = ctx.auth_context();
+  if (!auth) return {};
+  std::string pem;
+  for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME))
+    pem.append(v.data(), v.size());
+  if (pem.empty()) return {};
+  for (const auto& v : auth->FindPropertyValues(GRPC_X509_PEM_CERT_CHAIN_PROPERTY_NAME))
+    pem.append(v.data(), v.size());
+  return pem;
+}
+
+const char* code_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    default: return "OTHER";
+  }
+}
+
+std::string who(const Caller& c) {
+  if (c.identity.agent_id.empty()) return "unidentified client";
+  return fmt::format("agent '{}' (tenant '{}', partition '{}')", c.identity.agent_id,
+                     c.identity.tenant, c.identity.partition);
+}
+
+template <class Fields>
+void record_seen(AgentRecord& r, const Caller& caller, const Fields& f, std::int64_t now) {
+  r.last_seen = now;
+  r.partition = caller.identity.partition;
+  if (!f.version().empty()) r.version = f.version();
+  if (!f.hostname().empty()) r.hostname = f.hostname();
+  if (!f.os().empty()) r.os = f.os();
+  if (!f.arch().empty()) r.arch = f.arch();
+}
+
+}  // namespace
+
+// Wakes a ControlStream's push loop; capacity 1: one pending wake-up is
+// enough, the push always sends the newest config.
+struct GatewayService::ControlChannel {
+  explicit ControlChannel(const asio::any_io_executor& ex) : wake(ex, 1) {}
+  asio::experimental::concurrent_channel<void(boost::system::error_code)> wake;
+};
+
+struct GatewayService::Calls {
+  static asio::awaitable<grpc::Status> hello(GatewayService* g, grpc::CallbackServerContext* ctx,
+                                             const monitoring::AgentHelloRequest* req,
+                                             monitoring::AgentHelloResponse* resp) {
+    auto caller = g->authenticate(*ctx, req->agent_id(), "Hello");
+    if (!caller.status.ok()) co_return caller.status;
+    const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
+    const auto now = unix_now();
+    g->state_.update_agent(key, [&](AgentRecord& r) {
+      record_seen(r, caller, *req, now);
+      r.capabilities.assign(req->capabilities().begin(), req->capabilities().end());
+      ++r.hellos;
+    });
+    const auto current = g->config_for(key);
+    resp->set_accepted(true);
+    resp->set_agent_id(key.agent_id);
+    resp->set_message("welcome, tenant " + key.tenant);
+    resp->set_gateway_id(g->options_.gateway_id);
+    resp->set_server_time(now);
+    resp->set_heartbeat_interval_sec(g->options_.heartbeat_interval_sec);
+    resp->set_config_outdated(req->config_version() != current.config_version);
+    log("info", "Hello from {}", who(caller));
+    co_return grpc::Status::OK;
+  }
+
+  static asio::awaitable<grpc::Status> get_config(GatewayService* g,
+                                                  grpc::CallbackServerContext* ctx,
+                                                  const monitoring::AgentConfigRequest* req,
+                                                  monitoring::AgentConfigResponse* resp) {
+    auto caller = g->authenticate(*ctx, req->agent_id(), "GetConfig");
+    if (!caller.status.ok()) co_return caller.status;
+    const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
+    g->fill_config(key, req->config_version(), *resp);
+    g->state_.update_agent(key, [&](AgentRecord& r) {
+      r.last_seen = unix_now();
+      if (!resp->not_modified()) r.config_sent = resp->config_version();
+    });
+    co_return grpc::Status::OK;
+  }
+
+  static asio::awaitable<grpc::Status> push_status(GatewayService* g,
+                                                   grpc::CallbackServerContext* ctx,
+                                                   const monitoring::GatewayStatusRequest* req,
+                                                   monitoring::GatewayStatusResponse* resp) {
+    auto caller = g->authenticate(*ctx, req->agent_id(), "PushStatus");
+    if (!caller.status.ok()) co_return caller.status;
+    for (const auto& svc : req->services()) {
+      if (!svc.agent_id().empty() && svc.agent_id() != caller.identity.agent_id)
+        co_return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "component_id mismatch");
+    }
+    g->state_.update_agent({caller.identity.tenant, caller.identity.agent_id},
+                           [&](AgentRecord& r) {
+                             record_seen(r, caller, *req, unix_now());
+                             ++r.pushes;
+                           });
+    resp->set_received(true);
+    co_return grpc::Status::OK;
+  }
+
+  static asio::awaitable<grpc::Status> stream_status(GatewayService* g,
+                                                     grpc_bridge::ServerReader<GatewayStatusChunk> in,
+                                                     monitoring::GatewayStatusResponse* resp) {
+    // The agent_id of each chunk is checked by the rules, against the certificate.
+    auto caller = g->authenticate(in.context(), {}, "StreamStatus");
+    if (!caller.status.ok()) co_return caller.status;
+    const auto& tenant = caller.identity.tenant;
+    StreamRules rules(caller.identity.agent_id, g->options_.limits);
+    auto out = g->open_sink(tenant, caller.identity.agent_id);
+    if (!out)
+      co_return grpc::Status(grpc::StatusCode::INTERNAL, "the gateway cannot store streams now");
+    std::uint64_t devices = 0;
+    asio::steady_timer pace(co_await asio::this_coro::executor);
+    auto reject = [&](grpc::Status status) {
+      g->abort_sink(*out);
+      g->state_.stream_rejected(tenant, code_name(status.error_code()), status.error_message());
+      log("warn", "StreamStatus from {} rejected: {} {}", who(caller),
+          code_name(status.error_code()), status.error_message());
+      return status;
+    };
+    for (;;) {
+      auto [ok, chunk] = co_await in.async_read(use_awaitable);
+      if (!ok) break;
+      if (auto bad = rules.accept(chunk)) co_return reject(*bad);
+      auto taken = g->take_chunk(*out, chunk);
+      if (!taken.status.ok()) co_return reject(taken.status);
+      devices += taken.devices;
+      g->state_.chunk_received(tenant);
+      if (g->options_.sink_delay.count() > 0) {
+        pace.expires_after(g->options_.sink_delay);
+        co_await pace.async_wait(use_awaitable);
+      }
+    }
+    if (auto end = rules.finish(); !end.ok()) co_return reject(end);
+    if (auto committed = g->commit_sink(*out); !committed.ok()) co_return reject(committed);
+    g->state_.stream_accepted(tenant, devices);
+    log("info", "StreamStatus from {}: {} chunks, {} devices", who(caller), rules.chunks_seen(),
+        devices);
+    resp->set_received(true);
+    co_return grpc::Status::OK;
+  }
+
+  using Bidi = grpc_bridge::ServerBidiStream<ControlStreamRequest, ControlStreamResponse>;
+
+  static asio::awaitable<grpc::Status> control(GatewayService* g, Bidi s) {
+    auto [ok, first] = co_await s.async_read(use_awaitable);
+    if (!ok)
+      co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "stream ended before its hello");
+    if (!first.has_hello())
+      co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                             "the first ControlStream message must be hello");
+    auto caller = g->authenticate(s.context(), first.hello().agent_id(), "ControlStream");
+    if (!caller.status.ok()) co_return caller.status;
+    const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
+    auto channel = g->open_channel(key);
+    g->state_.update_agent(key, [&](AgentRecord& r) {
+      record_seen(r, caller, first.hello(), unix_now());
+      r.control_stream_open = true;
+    });
+    if (first.hello().config_version() != g->config_for(key).config_version)
+      channel->wake.try_send(boost::system::error_code{});
+    log("info", "ControlStream open for {}", who(caller));
+
+    using namespace asio::experimental::awaitable_operators;
+    auto ended = co_await (read_acks(g, s, key) || push_configs(g, s, key, channel));
+    g->close_channel(key, channel);
+    g->state_.update_agent(key, [](AgentRecord& r) { r.control_stream_open = false; });
+    co_return ended.index() == 0 ? std::get<0>(ended) : std::get<1>(ended);
+  }
+
+  static asio::awaitable<grpc::Status> read_acks(GatewayService* g, Bidi& s, AgentKey key) {
+    for (;;) {
+      auto [ok, msg] = co_await s.async_read(use_awaitable);
+      if (!ok) co_return grpc::Status::OK;
+      if (msg.has_hello())
+        co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello sent twice");
+      if (msg.has_config_ack()) {
+        g->state_.update_agent(key, [&](AgentRecord& r) {
+          r.config_acked = msg.config_ack().config_version();
+          r.last_seen = unix_now();
+        });
+        log("info", "config {} acknowledged by agent '{}' (tenant '{}')",
+            msg.config_ack().config_version(), key.agent_id, key.tenant);
+      }
+    }
+  }
+
+  static asio::awaitable<grpc::Status> push_configs(GatewayService* g, Bidi& s, AgentKey key,
+                                                    std::shared_ptr<ControlChannel> channel) {
+    for (;;) {
+      auto [ec] = co_await channel->wake.async_receive(asio::as_tuple(use_awaitable));
+      if (ec) co_return grpc::Status::OK;
+      ControlStreamResponse push;
+      g->fill_config(key, {}, *push.mutable_config());
+      const std::string version = push.config().config_version();
+      if (!co_await s.async_write(std::move(push), use_awaitable))
+        co_return grpc::Status(grpc::StatusCode::UNAVAILABLE, "control stream write failed");
+      g->state_.update_agent(key, [&](AgentRecord& r) { r.config_sent = version; });
+      log("info", "config {} pushed to agent '{}' (tenant '{}')", version, key.agent_id,
+          key.tenant);
+    }
+  }
+};
+
+GatewayService::GatewayService(asio::any_io_executor ex, GatewayOptions options,
+                               const ClientVerifier& verifier, ConfigStore& store,
+                               TenantSink& sink, GatewayState& state)
+    : ex_(std::move(ex)),
+      options_(std::move(options)),
+      verifier_(verifier),
+      store_(store),
+      sink_(sink),
+      state_(state) {}
+
+GatewayService::~GatewayService() = default;
+
+Caller GatewayService::authenticate(const grpc::CallbackServerContext& ctx,
+                                    const std::string& claimed_agent_id, const char* rpc) {
+  auto caller = verifier_.verify(peer_chain_pem(ctx), unix_now());
+  if (caller.status.ok() && !claimed_agent_id.empty() &&
+      claimed_agent_id != caller.identity.agent_id)
+    caller.status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "component_id mismatch");
+  if (!caller.status.ok()) {
+    log("warn", "{} from {} ({}) rejected: {} {}", rpc, who(caller), ctx.peer(),
+        code_name(caller.status.error_code()), caller.status.error_message());
+  }
+  return caller;
+}
+
+AgentConfig GatewayService::config_for(const AgentKey& key) {
+  std::lock_guard lock(store_mu_);
+  return store_.config_for(key.tenant, key.agent_id);
+}
+
+void GatewayService::fill_config(const AgentKey& key, const std::string& agent_version,
+                                 monitoring::AgentConfigResponse& resp) {
+  auto config = config_for(key);
+  resp.set_config_version(config.config_version);
+  resp.set_heartbeat_interval_sec(options_.heartbeat_interval_sec);
+  resp.set_config_poll_interval_sec(options_.config_poll_interval_sec);
+  resp.set_config_timestamp(config.config_timestamp);
+  if (!agent_version.empty() && agent_version == config.config_version) {
+    resp.set_not_modified(true);
+    return;
+  }
+  resp.set_config_json(std::move(config.config_json));
+}
+
+std::vector<std::string> GatewayService::reload_store() {
+  std::vector<std::string> changed;
+  {
+    std::lock_guard lock(store_mu_);
+    changed = store_.reload();
+  }
+  if (changed.empty()) return changed;
+  std::lock_guard lock(channels_mu_);
+  for (const auto& [key, channel] : channels_) {
+    if (std::find(changed.begin(), changed.end(), key.tenant) != changed.end())
+      channel->wake.try_send(boost::system::error_code{});
+  }
+  return changed;
+}
+
+std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string& tenant,
+                                                             const std::string& agent_id) {
+  std::lock_guard lock(sink_mu_);
+  auto stream = sink_.open(tenant, agent_id);
+  if (!stream) {
+    log("error", "{}", stream.error());
+    return nullptr;
+  }
+  return std::move(*stream);
+}
+
+GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out,
+                                                 const GatewayStatusChunk& chunk) {
+  Taken taken;
+  for (const auto& svc : chunk.services()) {
+    if (!carries_sync_results(svc.service_type(), svc.service_name())) continue;
+    auto devices = parse_devices(svc.message(), chunk.chunk_index());
+    if (!devices) {
+      taken.status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, devices.error());
+      return taken;
+    }
+    std::lock_guard lock(sink_mu_);
+    if (auto error = out.append(*devices); !error.empty()) {
+      log("error", "{}", error);
+      taken.status = grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the chunk");
+      return taken;
+    }
+    taken.devices += devices->size();
+  }
+  return taken;
+}
+
+grpc::Status GatewayService::commit_sink(TenantSink::Stream& out) {
+  std::lock_guard lock(sink_mu_);
+  if (auto error = out.commit(); !error.empty()) {
+    log("error", "{}", error);
+    return grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the stream");
+  }
+  return grpc::Status::OK;
+}
+
+void GatewayService::abort_sink(TenantSink::Stream& out) {
+  std::lock_guard lock(sink_mu_);
+  out.abort();
+}
+
+std::shared_ptr<GatewayService::ControlChannel> GatewayService::open_channel(const AgentKey& key) {
+  auto channel = std::make_shared<ControlChannel>(ex_);
+  std::lock_guard lock(channels_mu_);
+  channels_.emplace(key, channel);
+  return channel;
+}
+
+void GatewayService::close_channel(const AgentKey& key,
+                                   const std::shared_ptr<ControlChannel>& channel) {
+  std::lock_guard lock(channels_mu_);
+  auto [first, last] = channels_.equal_range(key);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == channel) {
+      channels_.erase(it);
+      return;
+    }
+  }
+}
+
+grpc::ServerUnaryReactor* GatewayService::Hello(grpc::CallbackServerContext* ctx,
+                                                const monitoring::AgentHelloRequest* req,
+                                                monitoring::AgentHelloResponse* resp) {
+  return grpc_bridge::serve_unary(ctx, ex_, Calls::hello(this, ctx, req, resp));
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetConfig(grpc::CallbackServerContext* ctx,
+                                                    const monitoring::AgentConfigRequest* req,
+                                                    monitoring::AgentConfigResponse* resp) {
+  return grpc_bridge::serve_unary(ctx, ex_, Calls::get_config(this, ctx, req, resp));
+}
+
+grpc::ServerUnaryReactor* GatewayService::PushStatus(grpc::CallbackServerContext* ctx,
+                                                     const monitoring::GatewayStatusRequest* req,
+                                                     monitoring::GatewayStatusResponse* resp) {
+  return grpc_bridge::serve_unary(ctx, ex_, Calls::push_status(this, ctx, req, resp));
+}
+
+grpc::ServerReadReactor<GatewayStatusChunk>* GatewayService::StreamStatus(
+    grpc::CallbackServerContext* ctx, monitoring::GatewayStatusResponse* resp) {
+  return grpc_bridge::serve_client_stream<GatewayStatusChunk>(
+      ctx, ex_, [this, resp](auto in) { return Calls::stream_status(this, std::move(in), resp); });
+}
+
+grpc::ServerBidiReactor<ControlStreamRequest, ControlStreamResponse>*
+GatewayService::ControlStream(grpc::CallbackServerContext* ctx) {
+  return grpc_bridge::serve_bidi<ControlStreamRequest, ControlStreamResponse>(
+      ctx, ex_, [this](auto s) { return Calls::control(this, std::move(s)); });
+}
+
+}  // namespace sr::gateway

@@ -1,0 +1,98 @@
+// The gRPC service of the reference agent-gateway: Hello, GetConfig,
+// PushStatus, StreamStatus and ControlStream as the wire contract describes
+// them, scoped by the tenant of the verified client certificate. Handlers are
+// coroutines on the net/ server bridge; StreamStatus reads the next chunk only
+// once the sink has taken the previous one, so a slow sink slows the client.
+#pragma once
+
+#include "monitoring.grpc.pb.h"
+#include "tools/agent-gateway/config/config_store.hpp"
+#include "tools/agent-gateway/gateway_state.hpp"
+#include "tools/agent-gateway/identity/client_verifier.hpp"
+#include "tools/agent-gateway/streams/stream_rules.hpp"
+#include "tools/agent-gateway/streams/tenant_sink.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace sr::gateway {
+
+struct GatewayOptions {
+  std::string gateway_id = "agent-gateway-ref";
+  int heartbeat_interval_sec = 30;
+  int config_poll_interval_sec = 300;
+  std::chrono::milliseconds sink_delay{0};  // test hook: pretend the sink is slow
+  StreamLimits limits;
+};
+
+class GatewayService final : public monitoring::AgentGatewayService::CallbackService {
+ public:
+  GatewayService(boost::asio::any_io_executor ex, GatewayOptions options,
+                 const ClientVerifier& verifier, ConfigStore& store, TenantSink& sink,
+                 GatewayState& state);
+  ~GatewayService() override;
+
+  grpc::ServerUnaryReactor* Hello(grpc::CallbackServerContext* ctx,
+                                  const monitoring::AgentHelloRequest* req,
+                                  monitoring::AgentHelloResponse* resp) override;
+  grpc::ServerUnaryReactor* GetConfig(grpc::CallbackServerContext* ctx,
+                                      const monitoring::AgentConfigRequest* req,
+                                      monitoring::AgentConfigResponse* resp) override;
+  grpc::ServerUnaryReactor* PushStatus(grpc::CallbackServerContext* ctx,
+                                       const monitoring::GatewayStatusRequest* req,
+                                       monitoring::GatewayStatusResponse* resp) override;
+  grpc::ServerReadReactor<monitoring::GatewayStatusChunk>* StreamStatus(
+      grpc::CallbackServerContext* ctx, monitoring::GatewayStatusResponse* resp) override;
+  grpc::ServerBidiReactor<monitoring::ControlStreamRequest, monitoring::ControlStreamResponse>*
+  ControlStream(grpc::CallbackServerContext* ctx) override;
+
+  // Rereads the store; pushes new config to the open control streams of the
+  // tenants whose sources changed. Returns those tenants.
+  std::vector<std::string> reload_store();
+
+ private:
+  struct ControlChannel;
+  struct Calls;  // the coroutine bodies, kept out of this header
+
+  // The caller, or the status to reject it with. `claimed_agent_id` is what
+  // the request says; it must equal the certificate's.
+  Caller authenticate(const grpc::CallbackServerContext& ctx, const std::string& claimed_agent_id,
+                      const char* rpc);
+  AgentConfig config_for(const AgentKey& key);
+
+  // The sink, shared by all streams, under sink_mu_.
+  struct Taken {
+    grpc::Status status;
+    std::uint64_t devices = 0;
+  };
+  std::unique_ptr<TenantSink::Stream> open_sink(const std::string& tenant,
+                                                const std::string& agent_id);
+  Taken take_chunk(TenantSink::Stream& out, const monitoring::GatewayStatusChunk& chunk);
+  grpc::Status commit_sink(TenantSink::Stream& out);
+  void abort_sink(TenantSink::Stream& out);
+
+  std::shared_ptr<ControlChannel> open_channel(const AgentKey& key);
+  void close_channel(const AgentKey& key, const std::shared_ptr<ControlChannel>& channel);
+  void fill_config(const AgentKey& key, const std::string& agent_version,
+                   monitoring::AgentConfigResponse& resp);
+
+  boost::asio::any_io_executor ex_;
+  GatewayOptions options_;
+  const ClientVerifier& verifier_;
+  std::mutex store_mu_;
+  ConfigStore& store_;
+  std::mutex sink_mu_;
+  TenantSink& sink_;
+  GatewayState& state_;
+  std::mutex channels_mu_;
+  std::multimap<AgentKey, std::shared_ptr<ControlChannel>> channels_;
+};
+
+}  // namespace sr::gateway

@@ -1,0 +1,60 @@
+// What the gateway knows about its agents and streams, for the status page
+// and the tests: last seen, capabilities, config versions sent and acked,
+// streams accepted and rejected (with reasons), devices per tenant.
+// Thread-safe: gRPC handlers on several strands update it.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace sr::gateway {
+
+struct AgentKey {
+  std::string tenant, agent_id;
+  auto operator<=>(const AgentKey&) const = default;
+};
+
+struct AgentRecord {
+  std::string partition, version, hostname, os, arch;
+  std::vector<std::string> capabilities;
+  std::int64_t last_seen = 0;  // Unix s
+  std::string config_sent, config_acked;
+  bool control_stream_open = false;
+  std::uint64_t hellos = 0, pushes = 0;
+};
+
+struct TenantStreams {
+  std::uint64_t accepted = 0, rejected = 0, devices = 0, chunks = 0;
+  std::map<std::string, std::uint64_t> rejected_by_code;
+  std::deque<std::string> recent_rejections;  // newest last, bounded
+};
+
+class GatewayState {
+ public:
+  static constexpr std::int64_t kOnlineWindow = 120;  // s: "online" = seen this recently
+  static constexpr std::size_t kRecentRejections = 20;
+
+  template <class Update>
+  void update_agent(const AgentKey& key, Update&& update) {
+    std::lock_guard lock(mu_);
+    update(agents_[key]);
+  }
+  void stream_accepted(const std::string& tenant, std::uint64_t devices);
+  void stream_rejected(const std::string& tenant, const std::string& code, const std::string& why);
+  void chunk_received(const std::string& tenant);  // as each chunk is taken by the sink
+
+  // Whole state as JSON text (the HTTP status endpoint).
+  std::string status_json(std::int64_t now) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<AgentKey, AgentRecord> agents_;
+  std::map<std::string, TenantStreams> streams_;
+};
+
+}  // namespace sr::gateway

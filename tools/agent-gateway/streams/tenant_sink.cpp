@@ -1,0 +1,101 @@
+#include "tools/agent-gateway/streams/tenant_sink.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace sr::gateway {
+
+namespace fs = std::filesystem;
+
+TenantSink::TenantSink(fs::path dir) : dir_(std::move(dir)) {}
+
+net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::string& tenant,
+                                                                     const std::string& agent_id) {
+  using Result = net::Expected<std::unique_ptr<Stream>>;
+  const fs::path dir = dir_ / tenant;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Result::failure("sink: cannot create " + dir.string() + ": " + ec.message());
+  // Names stay unique across gateway runs sharing the directory.
+  fs::path final_path;
+  do {
+    final_path = dir / fmt::format("{}-{:06}.ndjson", agent_id, ++seq_);
+  } while (fs::exists(final_path, ec));
+  const fs::path part = dir / ("." + final_path.filename().string() + ".part");
+  std::unique_ptr<Stream> stream(new Stream(*this, tenant, agent_id, part, final_path));
+  if (!stream->out_)
+    return Result::failure(stream->write_error("cannot create"));
+  return stream;
+}
+
+TenantSink::Counters TenantSink::counters(const std::string& tenant) const {
+  auto it = counters_.find(tenant);
+  return it == counters_.end() ? Counters{} : it->second;
+}
+
+std::vector<std::string> TenantSink::tenants() const {
+  std::vector<std::string> out;
+  for (const auto& [tenant, c] : counters_) out.push_back(tenant);
+  return out;
+}
+
+TenantSink::Stream::Stream(TenantSink& sink, std::string tenant, std::string agent_id,
+                           fs::path part, fs::path final_path)
+    : sink_(sink),
+      tenant_(std::move(tenant)),
+      agent_id_(std::move(agent_id)),
+      part_(std::move(part)),
+      final_(std::move(final_path)),
+      out_(part_, std::ios::binary | std::ios::trunc) {}
+
+TenantSink::Stream::~Stream() {
+  if (!done_) abort();
+}
+
+std::string TenantSink::Stream::write_error(const char* what) const {
+  return fmt::format("sink: {} {}: {}", what, part_.string(), std::strerror(errno));
+}
+
+std::string TenantSink::Stream::append(const Devices& devices) {
+  for (auto device : devices) {  // a copy: the identity keys are ours to add
+    device["_tenant"] = tenant_;
+    device["_agent_id"] = agent_id_;
+    out_ << boost::json::serialize(device) << '\n';
+  }
+  if (!out_) return write_error("cannot write");
+  devices_ += devices.size();
+  return {};
+}
+
+std::string TenantSink::Stream::commit() {
+  out_.close();
+  if (out_.fail()) {
+    abort();
+    return write_error("cannot close");
+  }
+  std::error_code ec;
+  fs::rename(part_, final_, ec);
+  if (ec) {
+    abort();
+    return "sink: cannot rename " + part_.string() + ": " + ec.message();
+  }
+  done_ = true;
+  auto& c = sink_.counters_[tenant_];
+  ++c.streams_committed;
+  c.devices_committed += devices_;
+  return {};
+}
+
+void TenantSink::Stream::abort() {
+  if (done_) return;
+  done_ = true;
+  out_.close();
+  std::error_code ec;
+  fs::remove(part_, ec);
+  ++sink_.counters_[tenant_].streams_aborted;
+}
+
+}  // namespace sr::gateway
