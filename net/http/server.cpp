@@ -39,15 +39,23 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
 
   // Session table: guarded by mu (sessions end on their own strands).
   std::mutex mu;
-  std::map<std::uint64_t, std::shared_ptr<asio::cancellation_signal>> sessions;
+  // Each session's signal is emitted on the session's own strand only: there
+  // co_spawn's cancellation runs inline, never after the coroutine has ended.
+  struct Session {
+    std::shared_ptr<asio::cancellation_signal> signal;
+    asio::strand<asio::any_io_executor> strand;
+  };
+  std::map<std::uint64_t, Session> sessions;
   std::uint64_t next_id = 0;
   bool stopping = false;
+  std::atomic<bool> stop_requested{false};
   std::function<void()> on_stopped;
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(tcp::socket socket);
   void spawn_session(tcp::socket socket);
   void session_ended(std::uint64_t id);
+  void cancel_session(std::uint64_t id);
   Response respond(const bhttp::request<bhttp::string_body>& req);
 };
 
@@ -137,13 +145,13 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
 
 void Server::Impl::spawn_session(tcp::socket socket) {
   auto signal = std::make_shared<asio::cancellation_signal>();
+  auto session_strand = asio::make_strand(executor);
   std::uint64_t id;
   {
     std::lock_guard lock(mu);
     id = next_id++;
-    sessions.emplace(id, signal);
+    sessions.emplace(id, Session{signal, session_strand});
   }
-  auto session_strand = asio::make_strand(executor);
   asio::co_spawn(session_strand, session(std::move(socket)),
                  asio::bind_cancellation_slot(
                      signal->slot(), [self = shared_from_this(), id](std::exception_ptr) {
@@ -151,6 +159,17 @@ void Server::Impl::spawn_session(tcp::socket socket) {
                      }));
 }
 
+// On the session's strand.
+void Server::Impl::cancel_session(std::uint64_t id) {
+  std::shared_ptr<asio::cancellation_signal> signal;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = sessions.find(id); it != sessions.end()) signal = it->second.signal;
+  }
+  if (signal) signal->emit(asio::cancellation_type::terminal);
+}
+
+// On the session's strand, as the coroutine's completion.
 void Server::Impl::session_ended(std::uint64_t id) {
   std::function<void()> done;
   {
@@ -186,7 +205,9 @@ Server::Server(asio::any_io_executor ex, ServerOptions options)
     : impl_(std::make_shared<Impl>(std::move(ex), std::move(options))) {}
 
 Server::~Server() {
-  stop([] {});
+  // The owner normally stops and waits first; posting after its io_context
+  // has stopped running would leave the acceptor to die with the context.
+  if (!impl_->stop_requested.exchange(true)) stop([] {});
 }
 
 void Server::route(std::string path, Handler handler) {
@@ -233,10 +254,11 @@ std::string Server::address() const {
 }
 
 void Server::stop(std::function<void()> done) {
+  impl_->stop_requested = true;
   asio::post(impl_->strand, [self = impl_, done = std::move(done)]() mutable {
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
-    std::vector<std::shared_ptr<asio::cancellation_signal>> signals;
+    std::vector<std::pair<std::uint64_t, asio::strand<asio::any_io_executor>>> live;
     bool idle;
     {
       std::lock_guard lock(self->mu);
@@ -247,9 +269,10 @@ void Server::stop(std::function<void()> done) {
         idle = self->sessions.empty();
       }
       if (!idle) self->on_stopped = std::move(done);
-      for (auto& [id, s] : self->sessions) signals.push_back(s);
+      for (auto& [id, session] : self->sessions) live.emplace_back(id, session.strand);
     }
-    for (auto& s : signals) s->emit(asio::cancellation_type::terminal);
+    for (auto& [id, strand] : live)
+      asio::post(strand, [self, id = id] { self->cancel_session(id); });
     if (idle && done) done();
   });
 }

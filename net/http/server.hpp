@@ -42,7 +42,9 @@ class Server {
   };
 
   Server(boost::asio::any_io_executor ex, ServerOptions options);
-  ~Server();  // stops; sessions end on their own executor afterwards
+  // Call stop() and wait for it while the executor still runs; the
+  // destructor only stops a server nobody stopped (best effort).
+  ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 

@@ -66,8 +66,9 @@ const char* code_name(grpc::StatusCode code) {
 
 std::string who(const Caller& c) {
   if (c.identity.agent_id.empty()) return "unidentified client";
-  return fmt::format("agent '{}' (tenant '{}', partition '{}')", c.identity.agent_id,
-                     c.identity.tenant, c.identity.partition);
+  return fmt::format("{} '{}' (tenant '{}', partition '{}')",
+                     c.identity.component_type.empty() ? "agent" : c.identity.component_type,
+                     c.identity.agent_id, c.identity.tenant, c.identity.partition);
 }
 
 template <class Fields>

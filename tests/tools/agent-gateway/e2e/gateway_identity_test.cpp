@@ -152,3 +152,50 @@ TEST_CASE("PushStatus records the agent as online", "[gateway][identity]") {
         std::string::npos);
   CHECK(status.find(R"("hostname":"edge-7")") != std::string::npos);
 }
+
+TEST_CASE("a non-agent identity never gets a tenant's config, and it is logged",
+          "[gateway][identity]") {
+  GatewayFixtureOptions o;
+  o.stores = {{"acme", R"({"sources":{"armis-hq":{"type":"armis","credentials":{"api_key":"k"}}}})"}};
+  GatewayFixture gw(o);
+  auto stub = gw.stub(test_cert("wrong-type"));
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  monitoring::AgentConfigRequest req;
+  req.set_agent_id("poller-1");
+  monitoring::AgentConfigResponse resp;
+  auto status = stub->GetConfig(&ctx, req, &resp);
+  CHECK(status.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(resp.config_json().empty());
+  CHECK(gw.process().wait_for_log(
+      "GetConfig from poller 'poller-1' (tenant 'acme', partition 'default')"));
+  CHECK(gw.process().log_text().find("armis-hq") == std::string::npos);
+}
+
+TEST_CASE("GRPC_MAX_RECV_MSG_SIZE is honoured, and a bad value stops the start",
+          "[gateway][identity]") {
+  GatewayFixtureOptions o;
+  o.extra_env = {"GRPC_MAX_RECV_MSG_SIZE=64KB"};
+  GatewayFixture gw(o);
+  auto stub = gw.stub(agent_cert("agent-1"));
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  monitoring::GatewayStatusRequest req;
+  req.set_agent_id("agent-1");
+  req.add_services()->set_message(std::string(100 * 1024, 'x'));
+  monitoring::GatewayStatusResponse resp;
+  auto status = stub->PushStatus(&ctx, req, &resp);
+  CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  const char* pki = std::getenv("SR_TEST_PKI");
+  REQUIRE(pki != nullptr);
+  const std::string dir(pki);
+  ChildProcess bad(std::getenv("SR_AGENT_GATEWAY"),
+                   {"--listen", "127.0.0.1:0", "--cert", dir + "/gateway/server.pem", "--key",
+                    dir + "/gateway/server.key", "--ca-dir", dir + "/ca", "--config-dir", dir,
+                    "--sink-dir", dir},
+                   {"GRPC_MAX_RECV_MSG_SIZE=lots"});
+  CHECK_FALSE(bad.wait_for_line("agent-gateway ready"));
+  CHECK(bad.log_text().find("GRPC_MAX_RECV_MSG_SIZE='lots' is not a size") != std::string::npos);
+  CHECK(bad.terminate() == 1);
+}

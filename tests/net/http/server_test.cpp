@@ -1,0 +1,182 @@
+// The tiny HTTP server, driven by a Beast client on the test thread.
+#include "net/http/server.hpp"
+#include "net/io_pool.hpp"
+#include "tests/support/wait.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+
+#include <future>
+#include <stdexcept>
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using asio::ip::tcp;
+using namespace sr::net::http;
+using sr::test::get_bounded;
+
+namespace {
+
+struct Fixture {
+  explicit Fixture(ServerOptions o = {}) : server(pool.executor(), o) {
+    server.route("/status", [](const Request& r) {
+      return Response{200, "application/json", R"({"target":")" + r.target + R"("})"};
+    });
+    server.route("/boom", [](const Request&) -> Response { throw std::runtime_error("secret"); });
+    pool.start();
+    auto err = server.start();
+    if (!err.empty()) FAIL(err);
+  }
+  ~Fixture() {
+    std::promise<void> stopped;
+    server.stop([&] { stopped.set_value(); });
+    auto f = stopped.get_future();
+    get_bounded(f, "server stop");
+    work.reset();
+    pool.join();
+  }
+  tcp::socket connect() {
+    tcp::socket s(client_ctx);
+    s.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    return s;
+  }
+  bhttp::response<bhttp::string_body> get(tcp::socket& s, const std::string& target,
+                                          bhttp::verb verb = bhttp::verb::get) {
+    bhttp::request<bhttp::empty_body> req{verb, target, 11};
+    req.set(bhttp::field::host, "localhost");
+    bhttp::write(s, req);
+    boost::beast::flat_buffer buf;
+    bhttp::response_parser<bhttp::string_body> parser;
+    if (verb == bhttp::verb::head) parser.skip(true);
+    bhttp::read(s, buf, parser);
+    return parser.release();
+  }
+
+  sr::net::IoPool pool{2};
+  asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
+  Server server;
+  asio::io_context client_ctx;
+};
+
+// Reads until the server closes the connection (an event, bounded by the test timeout).
+bool closed_by_server(tcp::socket& s) {
+  char c;
+  boost::system::error_code ec;
+  s.read_some(asio::buffer(&c, 1), ec);
+  return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+}  // namespace
+
+TEST_CASE("routes answer GET and HEAD, keep-alive serves several requests", "[http]") {
+  Fixture fx;
+  auto s = fx.connect();
+  auto r = fx.get(s, "/status?x=1");
+  CHECK(r.result_int() == 200);
+  CHECK(r.body() == R"({"target":"/status?x=1"})");
+  CHECK(r[bhttp::field::content_type] == "application/json");
+  CHECK(r[bhttp::field::server] == "serviceradar");
+  auto again = fx.get(s, "/status");  // same connection
+  CHECK(again.result_int() == 200);
+  auto head = fx.get(s, "/status", bhttp::verb::head);
+  CHECK(head.result_int() == 200);
+  CHECK(head.body().empty());
+  CHECK(head[bhttp::field::content_length] == "20");
+  CHECK(fx.server.stats().requests == 3);
+  CHECK(fx.server.stats().connections_accepted == 1);
+}
+
+TEST_CASE("unknown paths, other methods and failing handlers get JSON errors", "[http]") {
+  Fixture fx;
+  auto s = fx.connect();
+  auto missing = fx.get(s, "/nope");
+  CHECK(missing.result_int() == 404);
+  CHECK(missing.body() == R"({"error":"no route for /nope"})");
+  auto post = fx.get(s, "/status", bhttp::verb::post);
+  CHECK(post.result_int() == 405);
+  CHECK(post[bhttp::field::allow] == "GET, HEAD");
+  auto boom = fx.get(s, "/boom");
+  CHECK(boom.result_int() == 500);
+  CHECK(boom.body() == R"({"error":"internal error"})");  // no exception text
+}
+
+TEST_CASE("malformed and oversized requests are refused and counted", "[http]") {
+  ServerOptions o;
+  o.max_header_bytes = 512;
+  Fixture fx(o);
+  {
+    auto s = fx.connect();
+    asio::write(s, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+    boost::beast::flat_buffer buf;
+    bhttp::response<bhttp::string_body> r;
+    bhttp::read(s, buf, r);
+    CHECK(r.result_int() == 400);
+    CHECK(closed_by_server(s));
+  }
+  {
+    auto s = fx.connect();
+    std::string req = "GET /status HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2048, 'a') + "\r\n\r\n";
+    asio::write(s, asio::buffer(req));
+    boost::beast::flat_buffer buf;
+    bhttp::response<bhttp::string_body> r;
+    bhttp::read(s, buf, r);
+    CHECK(r.result_int() == 413);
+  }
+  CHECK(fx.server.stats().bad_requests == 2);
+}
+
+TEST_CASE("a silent connection is closed after the idle timeout", "[http]") {
+  ServerOptions o;
+  o.read_timeout = std::chrono::seconds(1);
+  Fixture fx(o);
+  auto s = fx.connect();
+  CHECK(closed_by_server(s));
+  CHECK(fx.server.stats().timeouts == 1);
+}
+
+TEST_CASE("connections beyond the limit are refused", "[http]") {
+  ServerOptions o;
+  o.max_connections = 1;
+  Fixture fx(o);
+  auto first = fx.connect();
+  CHECK(fx.get(first, "/status").result_int() == 200);  // the session is surely registered
+  auto second = fx.connect();
+  CHECK(closed_by_server(second));
+  CHECK(fx.server.stats().connections_refused == 1);
+}
+
+TEST_CASE("stop ends open sessions and completes", "[http]") {
+  auto fx = std::make_unique<Fixture>();
+  auto s = fx->connect();
+  CHECK(fx->get(s, "/status").result_int() == 200);
+  fx.reset();  // stops with the keep-alive connection still open
+  CHECK(closed_by_server(s));
+}
+
+TEST_CASE("listen errors name the address", "[http]") {
+  Fixture fx;
+  sr::net::IoPool pool(1);
+  ServerOptions taken;
+  taken.listen = fx.server.address();
+  Server clash(pool.executor(), taken);
+  CHECK_THAT(clash.start(), Catch::StartsWith("cannot listen on " + taken.listen + ": "));
+  ServerOptions bad;
+  bad.listen = "nonsense";
+  Server nonsense(pool.executor(), bad);
+  CHECK(nonsense.start() == "listen address 'nonsense' is not host:port");
+  ServerOptions v6;
+  v6.listen = "[::1]:0";
+  Server six(pool.executor(), v6);
+  const auto err = six.start();
+  if (err.empty()) {
+    CHECK(six.address().rfind("[::1]:", 0) == 0);
+  } else {
+    WARN("IPv6 loopback unavailable here: " << err);
+  }
+}
