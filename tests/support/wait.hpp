@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 #include <string_view>
+#include <thread>
 
 namespace sr::test {
 
@@ -53,6 +54,18 @@ template <class T>
 T get_bounded(std::future<T>& f, std::string_view what) {
   if (f.wait_for(kEventTimeout) != std::future_status::ready) fail_hard(what);
   return f.get();
+}
+
+// For state another process or thread updates without telling us (a counter
+// behind an endpoint): checks every 10 ms until true, at most kEventTimeout.
+template <class Predicate>
+bool eventually(Predicate done) {
+  const auto deadline = std::chrono::steady_clock::now() + kEventTimeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
 }
 
 }  // namespace sr::test

@@ -2,6 +2,8 @@
 
 #include "tests/support/wait.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -87,8 +89,14 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) : root_(fresh_dir(
 
 GatewayFixture::~GatewayFixture() {
   if (process_) {
+    // A clean exit on SIGTERM is part of every test: a sanitizer report or a
+    // crash in the gateway fails the test that caused it, with the log.
     auto status = process_->terminate();
-    if (!status) fail_hard("agent-gateway did not stop on SIGTERM");
+    if (!status) fail_hard("agent-gateway did not stop on SIGTERM; its log:\n" + process_->log_text());
+    if (*status != 0) {
+      UNSCOPED_INFO("agent-gateway log:\n" << process_->log_text());
+      FAIL_CHECK("agent-gateway exited with status " << *status << " on SIGTERM");
+    }
   }
   std::error_code ec;
   std::filesystem::remove_all(root_, ec);
