@@ -1,28 +1,66 @@
-// serviceradar-agent: enrols with the agent-gateway and runs the embedded
-// sync runtime. The control plane and the sync runtime arrive with their
-// issues; until then the binary reports its version and usage.
+// serviceradar-agent: enrols with the agent-gateway and keeps its config in
+// step (the sync runtime that uses it arrives with its own issue).
+//
+//   serviceradar-agent [run]        foreground; the container entrypoint
+//   serviceradar-agent check-config validate the bootstrap and certificates
+//   serviceradar-agent version
+#include "agent/bootstrap/bootstrap_config.hpp"
+#include "agent/control/control_plane.hpp"
+#include "agent/log/logger.hpp"
 #include "agent/version.hpp"
+#include "net/io_pool.hpp"
+#include "sync/config/duration.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <exception>
+#include <future>
 #include <iostream>
+#include <map>
 #include <string>
-#include <vector>
 
 namespace po = boost::program_options;
+namespace asio = boost::asio;
+using namespace sr::agent;
 
 namespace {
 
-constexpr int kExitUsage = 64;  // EX_USAGE
+constexpr int kExitUsage = 64;   // EX_USAGE
+constexpr int kExitConfig = 78;  // EX_CONFIG
+constexpr const char* kDefaultConfig = "/etc/serviceradar/agent.json";
+
+std::string flag_name(const std::string& key) {
+  std::string f = key;
+  for (auto& c : f)
+    if (c == '_') c = '-';
+  return f;
+}
 
 po::options_description global_options() {
   po::options_description opts("Options");
   opts.add_options()
       ("help,h", "print this help and exit")
-      ("version,V", "print the version of the agent and its libraries and exit");
+      ("version,V", "print the version of the agent and its libraries and exit")
+      ("config,c", po::value<std::string>(),
+       "bootstrap JSON file (default /etc/serviceradar/agent.json, if present)")
+      ("grace", po::value<int>()->default_value(10),
+       "seconds in-flight work may take to finish on SIGTERM/SIGINT")
+      ("backoff-initial", po::value<std::string>()->default_value("5s"),
+       "first reconnect delay (doubles up to --backoff-max, with jitter)")
+      ("backoff-max", po::value<std::string>()->default_value("60s"), "longest reconnect delay");
+  po::options_description keys("Bootstrap (file key, environment variable; flags override both)");
+  for (const auto& k : bootstrap_keys()) {
+    keys.add_options()(flag_name(k.key).c_str(), po::value<std::string>(),
+                       fmt::format("{} [{}, {}]", k.help, k.key, k.env).c_str());
+  }
+  opts.add(keys);
   return opts;
 }
 
@@ -31,9 +69,105 @@ void print_usage(std::ostream& out, const po::options_description& opts) {
          "Pulls device inventories from integration sources (Armis, NetBox, faker)\n"
          "and streams them to the ServiceRadar agent-gateway over mTLS gRPC.\n\n"
          "Commands:\n"
-         "  version    same as --version\n"
-         "  help       same as --help\n\n"
+         "  run           enrol with the gateway and follow its config (default)\n"
+         "  check-config  validate the bootstrap and certificates, print the identity\n"
+         "  version       same as --version\n"
+         "  help          same as --help\n\n"
       << opts << "\n";
+}
+
+std::optional<std::chrono::milliseconds> duration_flag(const po::variables_map& vm,
+                                                       const char* name) {
+  auto d = sr::sync::parse_duration(vm[name].as<std::string>());
+  if (!d.value) {
+    std::cerr << "serviceradar-agent: --" << name << ": " << d.error << "\n";
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(*d.value);
+}
+
+sr::net::Expected<Bootstrap> bootstrap_from(const po::variables_map& vm) {
+  std::map<std::string, std::string> flags;
+  for (const auto& k : bootstrap_keys())
+    if (vm.count(flag_name(k.key))) flags[k.key] = vm[flag_name(k.key)].as<std::string>();
+  const bool explicit_file = vm.count("config") > 0;
+  const std::string file = explicit_file ? vm["config"].as<std::string>() : kDefaultConfig;
+  return load_bootstrap(file, explicit_file, process_environment(), flags);
+}
+
+int check_config(const po::variables_map& vm) {
+  auto boot = bootstrap_from(vm);
+  if (!boot) {
+    std::cout << "bootstrap: ERROR " << boot.error() << "\n";
+    return 1;
+  }
+  for (const auto& w : boot->warnings) std::cout << "warning: " << w << "\n";
+  auto id = identity_from_certificate(boot->config);
+  if (!id) {
+    std::cout << "identity: ERROR " << id.error() << "\n";
+    return 1;
+  }
+  std::cout << "gateway:   " << boot->config.gateway_addr << "\n"
+            << "agent_id:  " << id->agent_id << "\n"
+            << "partition: " << id->partition << "\n"
+            << "tenant:    " << (id->tenant.empty() ? "(none: the gateway's default tenant)" : id->tenant)
+            << "\n"
+            << "transport: " << (boot->config.allow_insecure ? "PLAINTEXT" : "mTLS") << "\n";
+  return 0;
+}
+
+int run(const po::variables_map& vm) {
+  auto boot = bootstrap_from(vm);
+  if (!boot) {
+    std::cerr << "serviceradar-agent: " << boot.error() << "\n";
+    return kExitConfig;
+  }
+  const auto& config = boot->config;
+  log::configure(config.log_level, config.log_format);
+  for (const auto& w : boot->warnings) log::warn("bootstrap", w);
+  auto id = identity_from_certificate(config);
+  if (!id) {
+    log::error("bootstrap", id.error());
+    return kExitConfig;
+  }
+  auto initial = duration_flag(vm, "backoff-initial");
+  auto max = duration_flag(vm, "backoff-max");
+  if (!initial || !max) return kExitUsage;
+
+  sr::net::IoPool pool(config.threads);
+  auto work = asio::make_work_guard(pool.executor());
+  auto strand = asio::make_strand(pool.executor());
+  ControlPlane control(strand, config, *id, Backoff{*initial, *max});
+  log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
+                                 version(), id->agent_id, id->partition, config.gateway_addr));
+
+  asio::cancellation_signal stop;
+  std::promise<void> finished;
+  asio::co_spawn(strand, control.run(),
+                 asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) {
+                   finished.set_value();
+                 }));
+  std::promise<int> signalled;
+  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (!ec) signalled.set_value(sig);
+  });
+  pool.start();
+
+  const int sig = signalled.get_future().get();
+  const auto grace = std::chrono::seconds(vm["grace"].as<int>());
+  log::info("agent", fmt::format("signal {}: stopping (grace {} s)", sig, grace.count()));
+  asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
+  auto done = finished.get_future();
+  const bool clean = done.wait_for(grace) == std::future_status::ready;
+  work.reset();
+  if (!clean) {
+    log::warn("agent", "grace period over: abandoning in-flight work");
+    pool.stop();
+  }
+  pool.join();
+  log::info("agent", "stopped");
+  return 0;
 }
 
 }  // namespace
@@ -55,18 +189,21 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "";
+  const std::string command = vm.count("command") ? vm["command"].as<std::string>() : "run";
   if (vm.count("help") || command == "help") {
     print_usage(std::cout, opts);
     return 0;
   }
   if (vm.count("version") || command == "version") {
-    std::cout << sr::agent::version_report();
+    std::cout << version_report();
     return 0;
   }
-  if (command.empty()) {
-    print_usage(std::cerr, opts);
-    return kExitUsage;
+  try {
+    if (command == "check-config") return check_config(vm);
+    if (command == "run") return run(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "serviceradar-agent: " << e.what() << "\n";
+    return 1;
   }
   std::cerr << fmt::format("serviceradar-agent: unknown command '{}'\n", command)
             << "Try 'serviceradar-agent --help'.\n";

@@ -10,10 +10,12 @@
 #include "net/grpc_bridge/call_options.hpp"
 #include "net/grpc_bridge/pending_op.hpp"
 
+#include <boost/asio/post.hpp>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
 #include <memory>
+#include <optional>
 #include <mutex>
 
 namespace sr::grpc_bridge::detail {
@@ -90,15 +92,25 @@ class ClientStreamCore : public ReactorBase {
     };
   }
 
-  // Runs last; may destroy this object.
+  // Runs last. The reactor (with its ClientContext, which may hold the
+  // channel's last reference) is released on the executor, never inside
+  // gRPC's callback: destroying a channel there can trip gRPC 1.51.
   void finish_done(const grpc::Status& status) {
     std::shared_ptr<ClientStreamCore> self;
+    // Constructed in place: Boost 1.81's any_completion_handler must not be
+    // move-assigned (see PendingOp::arm).
+    std::optional<typename PendingOp<grpc::Status>::Taken> final_op;
     {
       std::lock_guard lock(mu_);
       done_ = true;
       status_ = status;
-      final_op_.complete_if_armed(status_);
+      if (final_op_.armed()) final_op.emplace(final_op_.take());
       self = std::move(self_);
+    }
+    if (final_op) {
+      final_op->post(status, std::move(self));
+    } else {
+      boost::asio::post(ex_, [self = std::move(self)] {});
     }
   }
 

@@ -58,9 +58,17 @@ auto async_unary(const boost::asio::any_io_executor& ex, Start start, Request re
     }
     Call* raw = call.get();
     start(&raw->ctx, &raw->request, &raw->response,
-          std::function<void(grpc::Status)>([call = std::move(call)](grpc::Status status) {
-            std::lock_guard lock(call->mu);
-            call->op.complete(std::move(status), std::move(call->response));
+          std::function<void(grpc::Status)>([call = std::move(call)](grpc::Status status) mutable {
+            // This callback holds the only reference to the call; hand it
+            // to the completion so the context (and maybe the channel) dies
+            // on the handler's executor, not inside gRPC's callback.
+            std::shared_ptr<Call> keep = std::move(call);
+            typename decltype(keep->op)::Taken done = [&] {
+              std::lock_guard lock(keep->mu);
+              return keep->op.take();
+            }();
+            Response response = std::move(keep->response);
+            done.post(std::move(status), std::move(response), std::move(keep));
           }));
   };
   return boost::asio::async_initiate<CompletionToken, void(grpc::Status, Response)>(

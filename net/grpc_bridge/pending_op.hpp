@@ -55,14 +55,30 @@ class PendingOp {
 
   // From any thread, once. The slot is cleared on the handler's own executor,
   // where it is also emitted, so clearing never races an emit.
-  void complete(Args... args) {
-    asio::any_io_executor work = std::move(work_);
-    Handler handler(std::move(handler_));  // leaves handler_ empty: disarmed
-    asio::post(work, [handler = std::move(handler),
+  void complete(Args... args) { take().post(std::move(args)...); }
+
+  // The armed handler, taken out (the op is disarmed): post it later, e.g.
+  // after releasing a lock that guards this op's owner.
+  struct Taken {
+    Handler handler;
+    asio::any_io_executor work;
+
+    // `keep_alive` is released on the handler's executor after the handler
+    // ran, so whatever it owns (a ClientContext, its Channel) is never
+    // destroyed on a gRPC thread inside a gRPC callback.
+    template <class KeepAlive = std::nullptr_t>
+    void post(Args... args, KeepAlive keep_alive = nullptr) {
+      asio::any_io_executor ex = std::move(work);
+      asio::post(ex, [handler = std::move(handler), keep = std::move(keep_alive),
                       args = std::make_tuple(std::move(args)...)]() mutable {
-      asio::get_associated_cancellation_slot(handler).clear();
-      std::apply(std::move(handler), std::move(args));
-    });
+        asio::get_associated_cancellation_slot(handler).clear();
+        std::apply(std::move(handler), std::move(args));
+      });
+    }
+  };
+  Taken take() {
+    Taken t{Handler(std::move(handler_)), std::move(work_)};  // leaves handler_ empty
+    return t;
   }
 
   // Completes now if armed; leaves the op disarmed either way.

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -109,31 +110,68 @@ std::string ChildProcess::log_text() const {
 }
 
 bool ChildProcess::wait_for_log(const std::string& needle, std::chrono::seconds bound) const {
-  // The log is a file: poll it on a short interval until the bound (an
-  // event source would need inotify for one test helper; this stays simple).
+  return wait_for_log(needle, 1, bound);
+}
+
+bool ChildProcess::wait_for_log(const std::string& needle, int count,
+                                std::chrono::seconds bound) const {
+  auto seen = [&] {
+    const auto text = log_text();
+    int n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+      if (++n >= count) return true;
+    return false;
+  };
+  // The log is a file: check it every 20 ms until the bound (an event
+  // source would need inotify for one test helper).
   const auto deadline = std::chrono::steady_clock::now() + bound;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (log_text().find(needle) != std::string::npos) return true;
+    if (seen()) return true;
     pollfd none{-1, 0, 0};
     ::poll(&none, 0, 20);
   }
-  return log_text().find(needle) != std::string::npos;
+  return seen();
 }
 
 std::optional<int> ChildProcess::terminate(std::chrono::seconds bound) {
+  return end(true, bound);
+}
+
+std::optional<int> ChildProcess::wait_exit(std::chrono::seconds bound) { return end(false, bound); }
+
+std::optional<int> ChildProcess::end(bool send_sigterm, std::chrono::seconds bound) {
   if (pid_ <= 0) return std::nullopt;
+  auto reaped = [this](int status) {
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  };
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) return reaped(status);  // ended on its own
   // A pidfd becomes readable when the process ends: an event, not a poll loop.
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-  if (pidfd < 0) return std::nullopt;
-  ::kill(pid_, SIGTERM);
-  pollfd p{pidfd, POLLIN, 0};
-  const int ready = ::poll(&p, 1, static_cast<int>(bound.count() * 1000));
-  ::close(pidfd);
-  if (ready <= 0) return std::nullopt;
-  int status = 0;
-  if (::waitpid(pid_, &status, 0) != pid_) return std::nullopt;
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+  if (send_sigterm) ::kill(pid_, SIGTERM);
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    int ready;
+    do {
+      ready = ::poll(&p, 1, static_cast<int>(bound.count() * 1000));
+    } while (ready < 0 && errno == EINTR);
+    ::close(pidfd);
+    if (ready == 0) {
+      std::fprintf(stderr, "ChildProcess: pid %d did not end within %lds\n", pid_,
+                   static_cast<long>(bound.count()));
+      return std::nullopt;
+    }
+  }
+  pid_t done;
+  do {
+    done = ::waitpid(pid_, &status, 0);
+  } while (done < 0 && errno == EINTR);
+  if (done != pid_) {
+    std::fprintf(stderr, "ChildProcess: waitpid(%d) failed: %s\n", pid_, std::strerror(errno));
+    return std::nullopt;
+  }
+  return reaped(status);
 }
 
 long ChildProcess::peak_rss_kib() const {

@@ -27,13 +27,20 @@ class ChildProcess {
   // Waits until stderr (the log) contains `needle`; false after `bound`.
   bool wait_for_log(const std::string& needle,
                     std::chrono::seconds bound = std::chrono::seconds(60)) const;
+  // Waits until stderr contains `needle` at least `count` times.
+  bool wait_for_log(const std::string& needle, int count,
+                    std::chrono::seconds bound = std::chrono::seconds(60)) const;
   std::string log_text() const;
   // SIGTERM, then the exit status (or -signal); nullopt if it did not end in `bound`.
   std::optional<int> terminate(std::chrono::seconds bound = std::chrono::seconds(60));
+  // The exit status once the process ends by itself; nullopt after `bound`.
+  std::optional<int> wait_exit(std::chrono::seconds bound = std::chrono::seconds(60));
   // Peak resident set size (VmHWM) in KiB, from /proc.
   long peak_rss_kib() const;
 
  private:
+  std::optional<int> end(bool send_sigterm, std::chrono::seconds bound);
+
   int pid_ = -1;
   int stdout_fd_ = -1;
   std::string pending_;  // stdout read but not yet returned

@@ -70,7 +70,7 @@ void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s) {
 GatewayFixture::GatewayFixture(GatewayFixtureOptions options) : root_(fresh_dir()) {
   for (const auto& [tenant, json] : options.stores) write_store(tenant, json);
   const auto pki = env_path("SR_TEST_PKI");
-  std::vector<std::string> args{"--listen",     "127.0.0.1:0",
+  std::vector<std::string> args{"--listen",     options.listen,
                                 "--http-listen", "127.0.0.1:0",
                                 "--cert",       (pki / "gateway" / "server.pem").string(),
                                 "--key",        (pki / "gateway" / "server.key").string(),

@@ -24,6 +24,7 @@ ClientCert test_cert(const std::string& name);           // test/<name>.pem
 
 struct GatewayFixtureOptions {
   std::vector<std::pair<std::string, std::string>> stores;  // tenant, json: written before start
+  std::string listen = "127.0.0.1:0";  // a fixed port to stand in for a restarted gateway
   std::vector<std::string> extra_args;
   std::vector<std::string> extra_env;
 };

@@ -170,7 +170,9 @@ TEST_CASE("a 200 MB stream in 3 MiB chunks is accepted with bounded gateway memo
 }
 
 TEST_CASE("a slow sink slows the client: writes wait for the gateway", "[gateway][streams]") {
-  GatewayFixture gw(GatewayFixtureOptions{{}, {"--sink-delay-ms", "5"}, {}});
+  GatewayFixtureOptions slow_sink;
+  slow_sink.extra_args = {"--sink-delay-ms", "5"};
+  GatewayFixture gw(slow_sink);
   constexpr int kChunks = 200;  // 256 KiB each, 50 MiB in all
   const std::string payload = devices_json(0, 250, 900);
   auto stub = gw.stub(agent_cert("agent-1"));

@@ -1,0 +1,57 @@
+// The agent's minimal bootstrap: where the gateway is and which certificate
+// to present. Read from a small JSON file, then the environment, then flags
+// (each overriding the one before). Everything about integrations comes from
+// the gateway later; nothing else is read from disk.
+#pragma once
+
+#include "net/expected.hpp"
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sr::agent {
+
+struct BootstrapConfig {
+  std::string gateway_addr;                 // host:port (required)
+  std::string cert_file, key_file, ca_file; // required unless allow_insecure
+  std::string server_name;                  // TLS name to expect, if not the host
+  std::string agent_id, partition;          // default: from the certificate
+  std::string state_dir = "/var/lib/serviceradar/agent";
+  std::string log_level = "info";           // debug, info, warn, error
+  std::string log_format = "text";          // text, json
+  std::string metrics_addr;                 // empty: no HTTP endpoint
+  unsigned threads = 2;
+  bool allow_insecure = false;              // plaintext gRPC, loudly
+  // Lower bound of the GetConfig poll interval (the contract says 30 s);
+  // tests lower it.
+  std::chrono::milliseconds min_poll_interval{std::chrono::seconds(30)};
+};
+
+struct Bootstrap {
+  BootstrapConfig config;
+  std::vector<std::string> warnings;  // e.g. unknown keys, plaintext
+};
+
+using Environment = std::function<std::optional<std::string>(const std::string&)>;
+Environment process_environment();
+
+// `file`: the JSON file (missing is an error only when `file_required`).
+// `flags`: key -> value with the file's key names. Errors name the source
+// (file, variable or flag) and the key.
+net::Expected<Bootstrap> load_bootstrap(const std::string& file, bool file_required,
+                                        const Environment& env,
+                                        const std::map<std::string, std::string>& flags);
+
+// Keys and their environment variables, for --help and the README.
+struct BootstrapKey {
+  const char* key;
+  const char* env;
+  const char* help;
+};
+const std::vector<BootstrapKey>& bootstrap_keys();
+
+}  // namespace sr::agent

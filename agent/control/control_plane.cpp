@@ -1,0 +1,360 @@
+#include "agent/control/control_plane.hpp"
+
+#include "agent/log/logger.hpp"
+#include "agent/version.hpp"
+#include "monitoring.grpc.pb.h"
+#include "net/grpc_bridge/client_bidi.hpp"
+#include "net/grpc_bridge/client_unary.hpp"
+#include "net/tls/peer_identity.hpp"
+#include "sync/config/duration.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <fmt/core.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace sr::agent {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using grpc_bridge::CallOptions;
+using Stub = monitoring::AgentGatewayService::Stub;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kHelloTimeout = 10s;
+constexpr auto kRpcTimeout = 30s;
+constexpr auto kDefaultPoll = 60s;
+constexpr auto kMaxPoll = 5min;  // never poll less often than this
+constexpr auto kControlStreamLife = 24h;  // reopened after; a deadline on every call
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+struct Platform {
+  std::string os, arch;
+};
+Platform platform() {
+  utsname u{};
+  ::uname(&u);
+  return {u.sysname, u.machine};
+}
+
+std::string deployment_type() {
+  if (std::getenv("KUBERNETES_SERVICE_HOST")) return "kubernetes";
+  if (std::ifstream("/.dockerenv").good()) return "docker";
+  return "bare-metal";
+}
+
+std::shared_ptr<grpc::Channel> make_channel(const BootstrapConfig& c) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt("grpc.use_local_subchannel_pool", 1);  // a fresh connection per session
+  if (!c.server_name.empty()) args.SetSslTargetNameOverride(c.server_name);
+  if (c.allow_insecure)
+    return grpc::CreateCustomChannel(c.gateway_addr, grpc::InsecureChannelCredentials(), args);
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = read_file(c.ca_file).value_or("");
+  ssl.pem_private_key = read_file(c.key_file).value_or("");
+  ssl.pem_cert_chain = read_file(c.cert_file).value_or("");
+  return grpc::CreateCustomChannel(c.gateway_addr, grpc::SslCredentials(ssl), args);
+}
+
+std::string describe(const grpc::Status& s) {
+  return fmt::format("{} ({})", s.error_message(), static_cast<int>(s.error_code()));
+}
+
+// Source names of a config_json, for logs; credentials are never read out.
+std::vector<std::string> source_names(const std::string& config_json, std::string& error) {
+  std::vector<std::string> names;
+  if (config_json.empty()) return names;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(config_json, ec);
+  if (ec || !doc.is_object()) {
+    error = "config_json is not a JSON object";
+    return names;
+  }
+  if (auto* sources = doc.as_object().if_contains("sources"); sources && sources->is_object())
+    for (const auto& kv : sources->as_object()) names.emplace_back(kv.key());
+  return names;
+}
+
+std::chrono::milliseconds clamp_poll(std::int32_t seconds, std::chrono::milliseconds floor) {
+  if (seconds <= 0) return kDefaultPoll;
+  auto d = std::chrono::milliseconds(std::chrono::seconds(seconds));
+  return std::clamp(d, floor, std::chrono::milliseconds(kMaxPoll));
+}
+
+// ±20 %, so a fleet that lost its gateway does not come back in step.
+std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> factor(0.8, 1.2);
+  return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(d.count()) * factor(rng)));
+}
+
+}  // namespace
+
+net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c) {
+  using Result = net::Expected<AgentIdentity>;
+  if (c.allow_insecure && c.cert_file.empty()) {
+    if (c.agent_id.empty()) return Result::failure("allow_insecure without a certificate needs agent_id");
+    return AgentIdentity{c.agent_id, c.partition.empty() ? "default" : c.partition, ""};
+  }
+  auto pem = read_file(c.cert_file);
+  if (!pem) return Result::failure(c.cert_file + ": cannot read the client certificate");
+  if (!read_file(c.key_file)) return Result::failure(c.key_file + ": cannot read the private key");
+  if (!read_file(c.ca_file)) return Result::failure(c.ca_file + ": cannot read the CA file");
+  auto facts = net::tls::read_certificate(*pem);
+  if (!facts) return Result::failure(c.cert_file + ": " + facts.error());
+  auto id = net::tls::identity_from(*facts);
+  if (!id) return Result::failure(c.cert_file + ": " + id.error());
+  if (id->component_type != "agent")
+    return Result::failure(fmt::format("{}: component type '{}' is not an agent certificate",
+                                       c.cert_file, id->component_type));
+  if (facts->not_after < unix_now())
+    return Result::failure(c.cert_file + ": the certificate has expired");
+  if (!c.agent_id.empty() && c.agent_id != id->agent_id)
+    return Result::failure(fmt::format("agent_id '{}' from the config differs from '{}' in {}",
+                                       c.agent_id, id->agent_id, c.cert_file));
+  if (!c.partition.empty() && c.partition != id->partition)
+    return Result::failure(fmt::format("partition '{}' from the config differs from '{}' in {}",
+                                       c.partition, id->partition, c.cert_file));
+  return AgentIdentity{id->agent_id, id->partition, id->tenant};
+}
+
+ControlPlane::ControlPlane(asio::any_io_executor ex, BootstrapConfig config,
+                           AgentIdentity identity, Backoff backoff)
+    : ex_(std::move(ex)),
+      config_(std::move(config)),
+      identity_(std::move(identity)),
+      backoff_(backoff) {}
+
+ControlPlane::~ControlPlane() = default;
+
+std::string ControlPlane::config_version() const {
+  std::lock_guard lock(mu_);
+  return version_;
+}
+
+void ControlPlane::apply(const std::string& version, const std::string& config_json,
+                         const char* how) {
+  std::string error;
+  auto names = source_names(config_json, error);
+  if (!error.empty()) {
+    log::error("control", fmt::format("config {} ({}) refused: {}", version, how, error));
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    version_ = version;
+  }
+  ready_ = true;
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  log::info("control", fmt::format("config {} applied ({}): {} source(s){}{}", version, how,
+                                   names.size(), names.empty() ? "" : ": ", list));
+}
+
+// One connection's worth of work; members live as long as the session.
+struct ControlPlane::Session {
+  ControlPlane& cp;
+  std::unique_ptr<Stub> stub;
+  std::int32_t heartbeat_sec = 30;
+  std::chrono::milliseconds poll;
+
+  template <class Response, class Request, class Start>
+  asio::awaitable<std::tuple<grpc::Status, Response>> unary(Start start, Request req,
+                                                             std::chrono::seconds timeout) {
+    co_return co_await grpc_bridge::async_unary<Response>(
+        co_await asio::this_coro::executor, std::move(start), std::move(req),
+        CallOptions::timeout(timeout), use_awaitable);
+  }
+
+  asio::awaitable<std::string> get_config(const char* how) {
+    monitoring::AgentConfigRequest req;
+    req.set_agent_id(cp.identity_.agent_id);
+    req.set_config_version(cp.config_version());
+    auto [status, resp] = co_await unary<monitoring::AgentConfigResponse>(
+        [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->GetConfig(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
+    if (!status.ok()) co_return "GetConfig failed: " + describe(status);
+    if (resp.heartbeat_interval_sec() > 0) heartbeat_sec = resp.heartbeat_interval_sec();
+    poll = clamp_poll(resp.config_poll_interval_sec(), cp.config_.min_poll_interval);
+    if (!resp.not_modified()) cp.apply(resp.config_version(), resp.config_json(), how);
+    co_return std::string();
+  }
+
+  asio::awaitable<std::string> poll_loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+      timer.expires_after(poll);
+      co_await timer.async_wait(use_awaitable);
+      if (auto why = co_await get_config("poll"); !why.empty()) co_return why;
+    }
+  }
+
+  asio::awaitable<std::string> heartbeat_loop() {
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    const auto p = platform();
+    for (;;) {
+      timer.expires_after(std::chrono::seconds(heartbeat_sec));
+      co_await timer.async_wait(use_awaitable);
+      monitoring::GatewayStatusRequest req;
+      req.set_agent_id(cp.identity_.agent_id);
+      req.set_partition(cp.identity_.partition);
+      req.set_timestamp(unix_now());
+      req.set_version(version());
+      req.set_hostname(hostname());
+      req.set_os(p.os);
+      req.set_arch(p.arch);
+      auto* svc = req.add_services();
+      svc->set_service_name("sync");
+      svc->set_service_type("sync");
+      svc->set_source("status");
+      svc->set_available(true);
+      svc->set_agent_id(cp.identity_.agent_id);
+      svc->set_partition(cp.identity_.partition);
+      svc->set_message(fmt::format(R"({{"config_version":"{}","sources":{{}}}})", cp.config_version()));
+      auto [status, resp] = co_await unary<monitoring::GatewayStatusResponse>(
+          [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->PushStatus(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
+      if (!status.ok()) co_return "PushStatus failed: " + describe(status);
+    }
+  }
+
+  using Control = grpc_bridge::ClientBidiStream<monitoring::ControlStreamRequest,
+                                                monitoring::ControlStreamResponse>;
+
+  asio::awaitable<std::string> control_loop() {
+    auto* s = stub.get();
+    auto stream = Control::start(co_await asio::this_coro::executor,
+                                 CallOptions::timeout(kControlStreamLife),
+                                 [s](auto* ctx, auto* reactor) { s->async()->ControlStream(ctx, reactor); });
+    monitoring::ControlStreamRequest hello;
+    auto* h = hello.mutable_hello();
+    h->set_agent_id(cp.identity_.agent_id);
+    h->set_partition(cp.identity_.partition);
+    h->add_capabilities("sync");
+    h->set_config_version(cp.config_version());
+    h->set_version(version());
+    h->set_hostname(hostname());
+    if (!co_await stream.async_write(std::move(hello), use_awaitable))
+      co_return "ControlStream: " + describe(co_await stream.async_finish(use_awaitable));
+    for (;;) {
+      auto [ok, msg] = co_await stream.async_read(use_awaitable);
+      if (!ok) co_return "ControlStream ended: " + describe(co_await stream.async_finish(use_awaitable));
+      monitoring::ControlStreamRequest answer;
+      if (msg.has_config()) {
+        const auto& cfg = msg.config();
+        if (!cfg.not_modified()) cp.apply(cfg.config_version(), cfg.config_json(), "pushed");
+        answer.mutable_config_ack()->set_config_version(cfg.config_version());
+        answer.mutable_config_ack()->set_timestamp(unix_now());
+      } else if (msg.has_command()) {
+        co_await answer_command(stream, msg.command());
+        continue;
+      } else {
+        continue;
+      }
+      if (!co_await stream.async_write(std::move(answer), use_awaitable))
+        co_return "ControlStream: " + describe(co_await stream.async_finish(use_awaitable));
+    }
+  }
+
+  asio::awaitable<void> answer_command(Control& stream, const monitoring::CommandRequest& cmd) {
+    monitoring::ControlStreamRequest ack;
+    ack.mutable_command_ack()->set_command_id(cmd.command_id());
+    ack.mutable_command_ack()->set_command_type(cmd.command_type());
+    ack.mutable_command_ack()->set_timestamp(unix_now());
+    co_await stream.async_write(std::move(ack), use_awaitable);
+    const bool expired = cmd.ttl_seconds() > 0 && cmd.created_at() + cmd.ttl_seconds() < unix_now();
+    monitoring::ControlStreamRequest result;
+    auto* r = result.mutable_command_result();
+    r->set_command_id(cmd.command_id());
+    r->set_command_type(cmd.command_type());
+    r->set_success(false);
+    r->set_message(expired ? "command expired" : "unsupported command");
+    r->set_timestamp(unix_now());
+    log::warn("control", fmt::format("command {} ({}): {}", cmd.command_id(), cmd.command_type(),
+                                     r->message()));
+    co_await stream.async_write(std::move(result), use_awaitable);
+  }
+};
+
+asio::awaitable<std::string> ControlPlane::session() {
+  Session s{*this, monitoring::AgentGatewayService::NewStub(make_channel(config_)), 30, kDefaultPoll};
+  monitoring::AgentHelloRequest hello;
+  hello.set_agent_id(identity_.agent_id);
+  hello.set_version(version());
+  hello.add_capabilities("sync");
+  hello.set_hostname(hostname());
+  const auto p = platform();
+  hello.set_os(p.os);
+  hello.set_arch(p.arch);
+  hello.set_partition(identity_.partition);
+  hello.set_config_version(config_version());
+  (*hello.mutable_labels())["deployment_type"] = deployment_type();
+  auto [status, resp] = co_await s.unary<monitoring::AgentHelloResponse>(
+      [st = s.stub.get()](auto* c, auto* q, auto* r, auto d) { st->async()->Hello(c, q, r, std::move(d)); }, std::move(hello), kHelloTimeout);
+  if (!status.ok()) co_return "Hello failed: " + describe(status);
+  if (!resp.accepted()) co_return "Hello not accepted: " + resp.message();
+  log::info("control", fmt::format("enrolled with gateway {} as {} (tenant {}): {}",
+                                   resp.gateway_id(), identity_.agent_id,
+                                   identity_.tenant.empty() ? "default" : identity_.tenant,
+                                   resp.message()));
+  if (resp.heartbeat_interval_sec() > 0) s.heartbeat_sec = resp.heartbeat_interval_sec();
+  if (resp.config_outdated() || config_version().empty()) {
+    if (auto why = co_await s.get_config("enrolment"); !why.empty()) co_return why;
+  }
+  using namespace asio::experimental::awaitable_operators;
+  auto ended = co_await (s.poll_loop() || s.heartbeat_loop() || s.control_loop());
+  co_return std::visit([](auto& why) { return why; }, ended);
+}
+
+asio::awaitable<void> ControlPlane::run() {
+  auto backoff = backoff_.initial;
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  for (;;) {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string why = co_await session();
+    // A session that ran a while was a success: start the backoff over.
+    if (std::chrono::steady_clock::now() - started > backoff_.max) backoff = backoff_.initial;
+    const auto wait = with_jitter(backoff);
+    ++reconnects_;
+    log::warn("control", fmt::format("{}; reconnecting in {} ms", why, wait.count()));
+    timer.expires_after(wait);
+    co_await timer.async_wait(use_awaitable);
+    backoff = std::min(backoff * 2, backoff_.max);
+  }
+}
+
+}  // namespace sr::agent

@@ -1,0 +1,71 @@
+// The agent's life with the gateway: connect (mTLS), Hello, GetConfig when
+// outdated, then three loops on one strand until one fails: poll GetConfig,
+// heartbeat PushStatus, and the ControlStream (pushed configs, answered with
+// ConfigAck; commands answered as unsupported or expired). Any failure drops
+// the channel and reconnects with exponential backoff and jitter.
+#pragma once
+
+#include "agent/bootstrap/bootstrap_config.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sr::agent {
+
+struct AgentIdentity {
+  std::string agent_id, partition, tenant;
+};
+
+// A config the gateway sent (GetConfig or pushed); not_modified answers are
+// not reported.
+struct AppliedConfig {
+  std::string version;
+  std::string config_json;
+  std::vector<std::string> source_names;  // for logs: never the credentials
+};
+
+struct Backoff {
+  std::chrono::milliseconds initial{5000}, max{60000};
+};
+
+class ControlPlane {
+ public:
+  ControlPlane(boost::asio::any_io_executor ex, BootstrapConfig config, AgentIdentity identity,
+               Backoff backoff = {});
+  ~ControlPlane();
+
+  // Runs until cancelled (through the awaiting coroutine's cancellation slot).
+  boost::asio::awaitable<void> run();
+
+  // For /readyz and tests: enrolled and a config applied.
+  bool ready() const noexcept { return ready_; }
+  std::string config_version() const;
+  std::uint64_t reconnects() const noexcept { return reconnects_; }
+
+ private:
+  struct Session;
+  boost::asio::awaitable<std::string> session();  // returns why it ended
+  void apply(const std::string& version, const std::string& config_json, const char* how);
+
+  boost::asio::any_io_executor ex_;
+  BootstrapConfig config_;
+  AgentIdentity identity_;
+  Backoff backoff_;
+  std::atomic<bool> ready_{false};
+  std::atomic<std::uint64_t> reconnects_{0};
+  mutable std::mutex mu_;
+  std::string version_;  // last applied
+};
+
+// Reads the agent's own certificate: its identity, checked against the
+// bootstrap's agent_id/partition when those are set.
+net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& config);
+
+}  // namespace sr::agent

@@ -1,0 +1,143 @@
+// The agent's control plane end to end: the real serviceradar-agent process
+// against the real reference gateway, both on loopback with the test PKI.
+#include "tests/support/child_process.hpp"
+#include "tests/support/wait.hpp"
+#include "tests/tools/agent-gateway/e2e/gateway_fixture.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <regex>
+
+using namespace sr::test;
+
+namespace {
+
+const char* kSecret = "SECRET-api-key-7f3a9";
+const std::string kStore = std::string(R"({"sources":{"armis-hq":{"type":"armis","endpoint":"https://armis.acme.test","credentials":{"api_key":")") +
+                           kSecret + R"("}}}})";
+
+// The JSON string value that follows `prefix` in `text`.
+std::string field_after(const std::string& text, const std::string& prefix) {
+  const auto at = text.find(prefix);
+  if (at == std::string::npos) return {};
+  const auto start = at + prefix.size();
+  return text.substr(start, text.find('"', start) - start);
+}
+
+std::string pki(const std::string& rel) { return std::string(std::getenv("SR_TEST_PKI")) + "/" + rel; }
+
+std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, const std::string& cert,
+                                          std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"run", "--backoff-initial", "200ms", "--backoff-max", "800ms",
+                                "--min-poll-interval", "200ms", "--grace", "10"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  // The bootstrap through the environment, as a container would set it.
+  return std::make_unique<ChildProcess>(
+      std::getenv("SR_AGENT"), args,
+      std::vector<std::string>{"SR_GATEWAY_ADDR=" + gateway, "SR_CERT_FILE=" + pki(cert + ".pem"),
+                               "SR_KEY_FILE=" + pki(cert + ".key"),
+                               "SR_CA_FILE=" + pki("agents/ca.pem")});
+}
+
+GatewayFixtureOptions acme_store(std::vector<std::string> extra = {}) {
+  GatewayFixtureOptions o;
+  o.stores = {{"acme", kStore}};
+  o.extra_args = {"--heartbeat-interval", "1", "--config-poll-interval", "1"};
+  o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("the agent enrols, applies its config, follows a pushed edit and acks it",
+          "[agent][control]") {
+  GatewayFixture gw(acme_store());
+  auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
+  REQUIRE(agent->wait_for_log("enrolled with gateway agent-gateway-ref as agent-1 (tenant acme)"));
+  REQUIRE(agent->wait_for_log("applied (enrolment): 1 source(s): armis-hq"));
+  REQUIRE(gw.process().wait_for_log("ControlStream open for agent 'agent-1'"));
+
+  gw.write_store("acme", R"({"sources":{"faker-1":{"type":"faker"},"armis-hq":{"type":"armis"}}})");
+  REQUIRE(agent->wait_for_log("applied (pushed): 2 source(s): armis-hq, faker-1"));
+  // The agent acknowledged the pushed version: the gateway recorded it.
+  CHECK(eventually([&] {
+    const auto status = gw.http_get("/status");
+    const auto sent = field_after(status, "\"config_sent\":\"");
+    return !sent.empty() && status.find("\"config_acked\":\"" + sent + "\"") != std::string::npos;
+  }));
+  // Heartbeats arrive (gateway heartbeat interval 1 s).
+  CHECK(eventually([&] { return gw.http_get("/status").find("\"pushes\":0") == std::string::npos; }));
+
+  CHECK(agent->terminate() == 0);
+  CHECK(agent->log_text().find(kSecret) == std::string::npos);
+  CHECK(gw.process().log_text().find(kSecret) == std::string::npos);
+}
+
+TEST_CASE("SIGTERM stops the agent with status 0", "[agent][control]") {
+  GatewayFixture gw(acme_store());
+  auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
+  REQUIRE(agent->wait_for_log("applied (enrolment)"));
+  CHECK(agent->terminate() == 0);
+  CHECK(agent->log_text().find("stopped") != std::string::npos);
+}
+
+TEST_CASE("a refused certificate is reported clearly and retried with growing backoff",
+          "[agent][control]") {
+  GatewayFixture gw(acme_store());
+  auto agent = start_agent(gw.grpc_address(), "test/tenant-mismatch");
+  // Four attempts: delays 200, 400, 800, 800 ms (±20 % jitter): never a hot loop.
+  const bool four = agent->wait_for_log("reconnecting in", 4);
+  INFO("agent log:\n" << agent->log_text());
+  REQUIRE(four);
+  std::vector<long> delays;
+  const std::regex delay("reconnecting in ([0-9]+) ms");
+  const auto log = agent->log_text();
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), delay); it != std::sregex_iterator(); ++it)
+    delays.push_back(std::stol((*it)[1]));
+  CHECK(log.find("Hello failed: certificate claims tenant 'globex' but was issued by tenant 'acme' CA") !=
+        std::string::npos);
+  REQUIRE_FALSE(delays.empty());
+  CHECK(delays.front() >= 160);
+  CHECK(delays.front() <= 240);
+  for (auto d : delays) CHECK(d <= 960);
+  CHECK(agent->terminate() == 0);
+}
+
+TEST_CASE("an agent_id that is not the certificate's stops the start", "[agent][control]") {
+  ChildProcess agent(std::getenv("SR_AGENT"),
+                     {"run", "--gateway-addr", "127.0.0.1:1", "--cert-file", pki("agents/agent-1.pem"),
+                      "--key-file", pki("agents/agent-1.key"), "--ca-file", pki("agents/ca.pem"),
+                      "--agent-id", "agent-7"});
+  CHECK(agent.wait_exit() == 78);
+  CHECK(agent.log_text().find("agent_id 'agent-7' from the config differs from 'agent-1'") !=
+        std::string::npos);
+}
+
+TEST_CASE("check-config prints the identity the gateway will see", "[agent][control]") {
+  ChildProcess check(std::getenv("SR_AGENT"),
+                     {"check-config", "--gateway-addr", "127.0.0.1:50052", "--cert-dir", pki("agents"),
+                      "--cert-file", pki("agents/agent-2.pem"), "--key-file", pki("agents/agent-2.key")});
+  auto line = check.wait_for_line("tenant:");
+  REQUIRE(line);
+  CHECK(*line == "tenant:    globex");
+  CHECK(check.wait_exit() == 0);
+}
+
+TEST_CASE("after the gateway restarts, the agent reconnects and enrols again",
+          "[agent][control]") {
+  std::string address;
+  std::unique_ptr<ChildProcess> agent;
+  {
+    GatewayFixture first(acme_store());
+    address = first.grpc_address();
+    agent = start_agent(address, "agents/agent-1");
+    REQUIRE(agent->wait_for_log("applied (enrolment)"));
+  }  // the gateway is gone
+  REQUIRE(agent->wait_for_log("reconnecting in"));
+  auto options = acme_store();
+  options.listen = address;
+  GatewayFixture second(options);
+  REQUIRE(second.process().wait_for_log("Hello from agent 'agent-1'"));
+  CHECK(agent->terminate() == 0);
+}
