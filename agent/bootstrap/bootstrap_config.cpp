@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -183,8 +184,11 @@ Result load_bootstrap(const std::string& file, bool file_required, const Environ
     }
   }
   for (const auto& [key, value] : flags) {
-    if (auto bad = setter.set(key, value); !bad.empty())
-      return Result::failure(fmt::format("flag --{}: {}", key, bad));
+    if (auto bad = setter.set(key, value); !bad.empty()) {
+      std::string flag = key;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      return Result::failure(fmt::format("flag --{}: {}", flag, bad));
+    }
   }
   if (auto bad = validate(out.config, setter.cert_dir, out.warnings); !bad.empty())
     return Result::failure(bad);

@@ -1,0 +1,106 @@
+// The agent's bootstrap: file, then environment, then flags; every error
+// names its source and key.
+#include "agent/bootstrap/bootstrap_config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace sr::agent;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct File {
+  fs::path path = fs::temp_directory_path() / ("sr-boot-" + std::to_string(::getpid()) + ".json");
+  explicit File(const std::string& text) { std::ofstream(path) << text; }
+  ~File() { fs::remove(path); }
+};
+
+Environment env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const std::map<std::string, std::string> kNoFlags;
+
+}  // namespace
+
+TEST_CASE("file, then environment, then flags", "[agent][bootstrap]") {
+  File f(R"({"gateway_addr":"file:1","cert_dir":"/certs","log_level":"debug","threads":3})");
+  auto b = load_bootstrap(f.path.string(), true, env({{"SR_GATEWAY_ADDR", "env:2"}}),
+                          {{"log_level", "warn"}});
+  REQUIRE(b.ok());
+  CHECK(b->config.gateway_addr == "env:2");
+  CHECK(b->config.log_level == "warn");
+  CHECK(b->config.threads == 3);
+  CHECK(b->config.cert_file == "/certs/agent.pem");
+  CHECK(b->config.key_file == "/certs/agent.key");
+  CHECK(b->config.ca_file == "/certs/ca.pem");
+  CHECK(b->warnings.empty());
+}
+
+TEST_CASE("unknown keys are warned about, wrong types are errors naming the key",
+          "[agent][bootstrap]") {
+  File unknown(R"({"gateway_addr":"g:1","cert_dir":"/c","kv_address":"x"})");
+  auto b = load_bootstrap(unknown.path.string(), true, env({}), kNoFlags);
+  REQUIRE(b.ok());
+  REQUIRE(b->warnings.size() == 1);
+  CHECK(b->warnings.front() == unknown.path.string() + ": unknown key 'kv_address' ignored");
+
+  File wrong(R"({"gateway_addr":"g:1","threads":"many"})");
+  auto w = load_bootstrap(wrong.path.string(), true, env({}), kNoFlags);
+  REQUIRE_FALSE(w.ok());
+  CHECK(w.error() == wrong.path.string() + ": key 'threads' must be a whole number from 1 to 64, not 'many'");
+
+  File type(R"({"gateway_addr":7})");
+  CHECK(load_bootstrap(type.path.string(), true, env({}), kNoFlags).error() ==
+        type.path.string() + ": key 'gateway_addr' must be a string");
+}
+
+TEST_CASE("environment and flag errors name the variable or flag", "[agent][bootstrap]") {
+  auto e = load_bootstrap("", false, env({{"SR_LOG_LEVEL", "loud"}}), kNoFlags);
+  CHECK(e.error() == "environment SR_LOG_LEVEL: must be debug, info, warn or error, not 'loud'");
+  auto f = load_bootstrap("", false, env({}), {{"log_format", "xml"}});
+  CHECK(f.error() == "flag --log-format: must be text or json, not 'xml'");
+  auto d = load_bootstrap("", false, env({}), {{"min_poll_interval", "soon"}});
+  REQUIRE_FALSE(d.ok());
+  CHECK_THAT(d.error(), Catch::StartsWith("flag --min-poll-interval: "));
+}
+
+TEST_CASE("required keys and plaintext", "[agent][bootstrap]") {
+  CHECK(load_bootstrap("", false, env({}), kNoFlags).error() ==
+        "gateway_addr is required (file key gateway_addr, SR_GATEWAY_ADDR or --gateway-addr)");
+  CHECK(load_bootstrap("", false, env({{"SR_GATEWAY_ADDR", "g:1"}}), kNoFlags).error() ==
+        "cert_file is required (or cert_dir, or allow_insecure for plaintext)");
+  auto plain = load_bootstrap("", false, env({{"SR_GATEWAY_ADDR", "g:1"}, {"SR_ALLOW_INSECURE", "true"}}),
+                              kNoFlags);
+  REQUIRE(plain.ok());
+  CHECK(plain->config.allow_insecure);
+  REQUIRE(plain->warnings.size() == 1);
+  CHECK_THAT(plain->warnings.front(), Catch::Contains("PLAINTEXT"));
+}
+
+TEST_CASE("a missing file matters only when asked for", "[agent][bootstrap]") {
+  CHECK(load_bootstrap("/nonexistent/agent.json", true, env({}), kNoFlags).error() ==
+        "/nonexistent/agent.json: cannot read the bootstrap file");
+  auto optional = load_bootstrap("/nonexistent/agent.json", false,
+                                 env({{"SR_GATEWAY_ADDR", "g:1"}, {"SR_CERT_DIR", "/c"}}), kNoFlags);
+  CHECK(optional.ok());
+  File bad("{not json");
+  CHECK_THAT(load_bootstrap(bad.path.string(), true, env({}), kNoFlags).error(),
+             Catch::StartsWith(bad.path.string() + ": not JSON: "));
+}
+
+TEST_CASE("the poll floor is a duration", "[agent][bootstrap]") {
+  auto b = load_bootstrap("", false, env({{"SR_GATEWAY_ADDR", "g:1"}, {"SR_CERT_DIR", "/c"}}),
+                          {{"min_poll_interval", "250ms"}});
+  REQUIRE(b.ok());
+  CHECK(b->config.min_poll_interval == std::chrono::milliseconds(250));
+}
