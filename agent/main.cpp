@@ -8,6 +8,7 @@
 #include "agent/control/control_plane.hpp"
 #include "agent/log/logger.hpp"
 #include "agent/version.hpp"
+#include "net/http/server.hpp"
 #include "net/io_pool.hpp"
 #include "sync/config/duration.hpp"
 
@@ -141,6 +142,29 @@ int run(const po::variables_map& vm) {
   log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
                                  version(), id->agent_id, id->partition, config.gateway_addr));
 
+  // /healthz, /readyz and /metrics, only when an address is configured.
+  std::unique_ptr<sr::net::http::Server> http;
+  if (!config.metrics_addr.empty()) {
+    sr::net::http::ServerOptions hopts;
+    hopts.listen = config.metrics_addr;
+    http = std::make_unique<sr::net::http::Server>(pool.executor(), hopts);
+    using sr::net::http::Request;
+    using sr::net::http::Response;
+    http->route("/healthz", [](const Request&) { return Response{200, "application/json", R"({"status":"ok"})"}; });
+    http->route("/readyz", [&control](const Request&) {
+      return control.ready() ? Response{200, "application/json", R"({"ready":true})"}
+                             : Response{503, "application/json", R"({"ready":false})"};
+    });
+    http->route("/metrics", [&control](const Request&) {
+      return Response{200, "text/plain; version=0.0.4", control.metrics_text()};
+    });
+    if (auto err = http->start(); !err.empty()) {
+      log::error("bootstrap", "metrics_addr: " + err);
+      return kExitConfig;
+    }
+    log::info("agent", "http endpoint listening on " + http->address());
+  }
+
   asio::cancellation_signal stop;
   std::promise<void> finished;
   asio::co_spawn(strand, control.run(),
@@ -160,6 +184,11 @@ int run(const po::variables_map& vm) {
   asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
   auto done = finished.get_future();
   const bool clean = done.wait_for(grace) == std::future_status::ready;
+  if (http) {
+    std::promise<void> http_stopped;
+    http->stop([&] { http_stopped.set_value(); });
+    http_stopped.get_future().wait_for(grace);
+  }
   work.reset();
   if (!clean) {
     log::warn("agent", "grace period over: abandoning in-flight work");

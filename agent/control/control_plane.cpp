@@ -180,11 +180,38 @@ void ControlPlane::apply(const std::string& version, const std::string& config_j
     std::lock_guard lock(mu_);
     version_ = version;
   }
-  ready_ = true;
+  applied_ = true;
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
   log::info("control", fmt::format("config {} applied ({}): {} source(s){}{}", version, how,
                                    names.size(), names.empty() ? "" : ": ", list));
+}
+
+void ControlPlane::count_rpc(const char* method, const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  ++rpcs_[{method, static_cast<int>(status.error_code())}];
+}
+
+std::string ControlPlane::metrics_text() const {
+  std::string out;
+  auto gauge = [&](const char* name, const char* help, const std::string& value) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} gauge\n{} {}\n", name, help, name, name, value);
+  };
+  gauge("serviceradar_agent_enrolled", "1 while enrolled with the gateway.", enrolled_ ? "1" : "0");
+  gauge("serviceradar_agent_ready", "1 while enrolled and a config is applied.", ready() ? "1" : "0");
+  out += "# HELP serviceradar_agent_config_info The config version applied last.\n"
+         "# TYPE serviceradar_agent_config_info gauge\n";
+  out += fmt::format("serviceradar_agent_config_info{{version=\"{}\"}} 1\n", config_version());
+  out += "# HELP serviceradar_agent_reconnects_total Sessions with the gateway that ended.\n"
+         "# TYPE serviceradar_agent_reconnects_total counter\n";
+  out += fmt::format("serviceradar_agent_reconnects_total {}\n", reconnects_.load());
+  out += "# HELP serviceradar_agent_rpc_total RPCs to the gateway by method and status code.\n"
+         "# TYPE serviceradar_agent_rpc_total counter\n";
+  std::lock_guard lock(mu_);
+  for (const auto& [key, n] : rpcs_)
+    out += fmt::format("serviceradar_agent_rpc_total{{method=\"{}\",code=\"{}\"}} {}\n", key.first,
+                       key.second, n);
+  return out;
 }
 
 // One connection's worth of work; members live as long as the session.
@@ -195,18 +222,21 @@ struct ControlPlane::Session {
   std::chrono::milliseconds poll;
 
   template <class Response, class Request, class Start>
-  asio::awaitable<std::tuple<grpc::Status, Response>> unary(Start start, Request req,
+  asio::awaitable<std::tuple<grpc::Status, Response>> unary(const char* method, Start start,
+                                                             Request req,
                                                              std::chrono::seconds timeout) {
-    co_return co_await grpc_bridge::async_unary<Response>(
+    auto result = co_await grpc_bridge::async_unary<Response>(
         co_await asio::this_coro::executor, std::move(start), std::move(req),
         CallOptions::timeout(timeout), use_awaitable);
+    cp.count_rpc(method, std::get<0>(result));
+    co_return result;
   }
 
   asio::awaitable<std::string> get_config(const char* how) {
     monitoring::AgentConfigRequest req;
     req.set_agent_id(cp.identity_.agent_id);
     req.set_config_version(cp.config_version());
-    auto [status, resp] = co_await unary<monitoring::AgentConfigResponse>(
+    auto [status, resp] = co_await unary<monitoring::AgentConfigResponse>("GetConfig",
         [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->GetConfig(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
     if (!status.ok()) co_return "GetConfig failed: " + describe(status);
     if (resp.heartbeat_interval_sec() > 0) heartbeat_sec = resp.heartbeat_interval_sec();
@@ -246,7 +276,7 @@ struct ControlPlane::Session {
       svc->set_agent_id(cp.identity_.agent_id);
       svc->set_partition(cp.identity_.partition);
       svc->set_message(fmt::format(R"({{"config_version":"{}","sources":{{}}}})", cp.config_version()));
-      auto [status, resp] = co_await unary<monitoring::GatewayStatusResponse>(
+      auto [status, resp] = co_await unary<monitoring::GatewayStatusResponse>("PushStatus",
           [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->PushStatus(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
       if (!status.ok()) co_return "PushStatus failed: " + describe(status);
     }
@@ -272,7 +302,11 @@ struct ControlPlane::Session {
       co_return "ControlStream: " + describe(co_await stream.async_finish(use_awaitable));
     for (;;) {
       auto [ok, msg] = co_await stream.async_read(use_awaitable);
-      if (!ok) co_return "ControlStream ended: " + describe(co_await stream.async_finish(use_awaitable));
+      if (!ok) {
+        auto end = co_await stream.async_finish(use_awaitable);
+        cp.count_rpc("ControlStream", end);
+        co_return "ControlStream ended: " + describe(end);
+      }
       monitoring::ControlStreamRequest answer;
       if (msg.has_config()) {
         const auto& cfg = msg.config();
@@ -323,10 +357,11 @@ asio::awaitable<std::string> ControlPlane::session() {
   hello.set_partition(identity_.partition);
   hello.set_config_version(config_version());
   (*hello.mutable_labels())["deployment_type"] = deployment_type();
-  auto [status, resp] = co_await s.unary<monitoring::AgentHelloResponse>(
+  auto [status, resp] = co_await s.unary<monitoring::AgentHelloResponse>("Hello",
       [st = s.stub.get()](auto* c, auto* q, auto* r, auto d) { st->async()->Hello(c, q, r, std::move(d)); }, std::move(hello), kHelloTimeout);
   if (!status.ok()) co_return "Hello failed: " + describe(status);
   if (!resp.accepted()) co_return "Hello not accepted: " + resp.message();
+  enrolled_ = true;
   log::info("control", fmt::format("enrolled with gateway {} as {} (tenant {}): {}",
                                    resp.gateway_id(), identity_.agent_id,
                                    identity_.tenant.empty() ? "default" : identity_.tenant,
@@ -346,6 +381,7 @@ asio::awaitable<void> ControlPlane::run() {
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
     const std::string why = co_await session();
+    enrolled_ = false;
     // A session that ran a while was a success: start the backoff over.
     if (std::chrono::steady_clock::now() - started > backoff_.max) backoff = backoff_.initial;
     const auto wait = with_jitter(backoff);

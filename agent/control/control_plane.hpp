@@ -9,10 +9,13 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <grpcpp/support/status.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,24 +47,28 @@ class ControlPlane {
   // Runs until cancelled (through the awaiting coroutine's cancellation slot).
   boost::asio::awaitable<void> run();
 
-  // For /readyz and tests: enrolled and a config applied.
-  bool ready() const noexcept { return ready_; }
+  // For /readyz: enrolled now and a config applied.
+  bool ready() const noexcept { return enrolled_ && applied_; }
   std::string config_version() const;
   std::uint64_t reconnects() const noexcept { return reconnects_; }
+  // Prometheus text exposition of the control plane's state and RPC counts.
+  std::string metrics_text() const;
 
  private:
   struct Session;
   boost::asio::awaitable<std::string> session();  // returns why it ended
   void apply(const std::string& version, const std::string& config_json, const char* how);
+  void count_rpc(const char* method, const grpc::Status& status);
 
   boost::asio::any_io_executor ex_;
   BootstrapConfig config_;
   AgentIdentity identity_;
   Backoff backoff_;
-  std::atomic<bool> ready_{false};
+  std::atomic<bool> enrolled_{false}, applied_{false};
   std::atomic<std::uint64_t> reconnects_{0};
   mutable std::mutex mu_;
   std::string version_;  // last applied
+  std::map<std::pair<std::string, int>, std::uint64_t> rpcs_;  // (method, code) -> count
 };
 
 // Reads the agent's own certificate: its identity, checked against the

@@ -10,7 +10,9 @@
 #include "net/grpc_bridge/call_options.hpp"
 #include "net/grpc_bridge/pending_op.hpp"
 
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
@@ -32,6 +34,9 @@ class ClientStreamCore : public ReactorBase {
     {
       std::lock_guard lock(mu_);  // orders self_ for ThreadSanitizer too
       self_ = std::move(self);
+      // The io_context keeps running until OnDone has handed the reactor
+      // back to it: a pool cannot be joined under a live call.
+      work_ = boost::asio::prefer(ex_, boost::asio::execution::outstanding_work.tracked);
     }
     this->AddHold();  // released by finish() or abandon()
     this->StartCall();
@@ -100,22 +105,25 @@ class ClientStreamCore : public ReactorBase {
     // Constructed in place: Boost 1.81's any_completion_handler must not be
     // move-assigned (see PendingOp::arm).
     std::optional<typename PendingOp<grpc::Status>::Taken> final_op;
+    boost::asio::any_io_executor work;
     {
       std::lock_guard lock(mu_);
       done_ = true;
       status_ = status;
       if (final_op_.armed()) final_op.emplace(final_op_.take());
       self = std::move(self_);
+      work = std::move(work_);
     }
     if (final_op) {
-      final_op->post(status, std::move(self));
+      final_op->post(status, std::make_pair(std::move(self), std::move(work)));
     } else {
-      boost::asio::post(ex_, [self = std::move(self)] {});
+      boost::asio::post(work, [self = std::move(self), work] {});
     }
   }
 
   std::mutex mu_;
   boost::asio::any_io_executor ex_;
+  boost::asio::any_io_executor work_;  // tracked from start() to OnDone
   grpc::ClientContext ctx_;
 
  private:

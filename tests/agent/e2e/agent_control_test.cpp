@@ -25,6 +25,15 @@ std::string field_after(const std::string& text, const std::string& prefix) {
   return text.substr(start, text.find('"', start) - start);
 }
 
+// SIGTERM must end the agent with 0; anything else (a crash, a sanitizer
+// report) fails the test with the agent's log.
+void check_clean_exit(ChildProcess& agent) {
+  const auto status = agent.terminate();
+  INFO("agent log:\n" << agent.log_text());
+  REQUIRE(status.has_value());
+  CHECK(*status == 0);
+}
+
 std::string pki(const std::string& rel) { return std::string(std::getenv("SR_TEST_PKI")) + "/" + rel; }
 
 std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, const std::string& cert,
@@ -69,7 +78,7 @@ TEST_CASE("the agent enrols, applies its config, follows a pushed edit and acks 
   // Heartbeats arrive (gateway heartbeat interval 1 s).
   CHECK(eventually([&] { return gw.http_get("/status").find("\"pushes\":0") == std::string::npos; }));
 
-  CHECK(agent->terminate() == 0);
+  check_clean_exit(*agent);
   CHECK(agent->log_text().find(kSecret) == std::string::npos);
   CHECK(gw.process().log_text().find(kSecret) == std::string::npos);
 }
@@ -78,7 +87,7 @@ TEST_CASE("SIGTERM stops the agent with status 0", "[agent][control]") {
   GatewayFixture gw(acme_store());
   auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
   REQUIRE(agent->wait_for_log("applied (enrolment)"));
-  CHECK(agent->terminate() == 0);
+  check_clean_exit(*agent);
   CHECK(agent->log_text().find("stopped") != std::string::npos);
 }
 
@@ -101,7 +110,7 @@ TEST_CASE("a refused certificate is reported clearly and retried with growing ba
   CHECK(delays.front() >= 160);
   CHECK(delays.front() <= 240);
   for (auto d : delays) CHECK(d <= 960);
-  CHECK(agent->terminate() == 0);
+  check_clean_exit(*agent);
 }
 
 TEST_CASE("an agent_id that is not the certificate's stops the start", "[agent][control]") {
@@ -139,5 +148,30 @@ TEST_CASE("after the gateway restarts, the agent reconnects and enrols again",
   options.listen = address;
   GatewayFixture second(options);
   REQUIRE(second.process().wait_for_log("Hello from agent 'agent-1'"));
-  CHECK(agent->terminate() == 0);
+  check_clean_exit(*agent);
+}
+
+TEST_CASE("/healthz, /readyz and /metrics follow the agent's state", "[agent][control][http]") {
+  std::unique_ptr<ChildProcess> agent;
+  std::string http;
+  {
+    GatewayFixture gw(acme_store());
+    agent = start_agent(gw.grpc_address(), "agents/agent-1", {"--metrics-addr", "127.0.0.1:0"});
+    REQUIRE(agent->wait_for_log("http endpoint listening on "));
+    const auto log = agent->log_text();
+    const auto at = log.find("http endpoint listening on ") + 27;
+    http = log.substr(at, log.find('\n', at) - at);
+    REQUIRE(agent->wait_for_log("applied (enrolment)"));
+    CHECK(http_request(http, "/healthz").first == 200);
+    CHECK(eventually([&] { return http_request(http, "/readyz").first == 200; }));
+    const auto metrics = http_request(http, "/metrics").second;
+    CHECK(metrics.find("serviceradar_agent_ready 1") != std::string::npos);
+    CHECK(metrics.find(R"(serviceradar_agent_rpc_total{method="Hello",code="0"} 1)") != std::string::npos);
+    CHECK(metrics.find(R"(serviceradar_agent_config_info{version="v)") != std::string::npos);
+  }  // the gateway goes away: the agent is alive but no longer ready
+  CHECK(eventually([&] { return http_request(http, "/readyz").first == 503; }));
+  CHECK(http_request(http, "/healthz").first == 200);
+  CHECK(http_request(http, "/metrics").second.find("serviceradar_agent_reconnects_total 0") ==
+        std::string::npos);
+  check_clean_exit(*agent);
 }

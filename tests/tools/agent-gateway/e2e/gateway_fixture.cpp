@@ -134,14 +134,13 @@ std::unique_ptr<monitoring::AgentGatewayService::Stub> GatewayFixture::stub_with
       grpc::CreateCustomChannel(grpc_address_, grpc::SslCredentials(ssl), args));
 }
 
-std::string GatewayFixture::http_get(const std::string& path) const {
+std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
-  const auto [host, port] = host_port(http_address_);
-  stream.expires_after(std::chrono::seconds(30));
+  const auto [host, port] = host_port(address);
   stream.connect(resolver.resolve(host, port));
   http::request<http::empty_body> req{http::verb::get, path, 11};
   req.set(http::field::host, host);
@@ -149,9 +148,13 @@ std::string GatewayFixture::http_get(const std::string& path) const {
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
   http::read(stream, buffer, res);
-  if (res.result_int() != 200)
-    fail_hard("GET " + path + " answered " + std::to_string(res.result_int()));
-  return res.body();
+  return {res.result_int(), res.body()};
+}
+
+std::string GatewayFixture::http_get(const std::string& path) const {
+  auto [status, body] = http_request(http_address_, path);
+  if (status != 200) fail_hard("GET " + path + " answered " + std::to_string(status));
+  return body;
 }
 
 }  // namespace sr::test

@@ -51,6 +51,9 @@ class GatewayFixture {
   std::string grpc_address_, http_address_;
 };
 
+// GET http://address/path: status code and body (bounded by the test's timeout).
+std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path);
+
 // A deadline for every call the tests make.
 void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s = std::chrono::seconds(30));
 
