@@ -1,5 +1,6 @@
 #include "agent/bootstrap/bootstrap_config.hpp"
 
+#include "net/read_file.hpp"
 #include "sync/config/duration.hpp"
 
 #include <boost/json/parse.hpp>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 namespace sr::agent {
 
@@ -116,16 +116,8 @@ bool known(const std::string& key) {
   return false;
 }
 
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string apply_file(Setter& s, const std::string& path, std::vector<std::string>& warnings) {
-  auto text = read_file(path);
+  auto text = net::read_file(path);
   if (!text) return {};
   boost::system::error_code ec;
   auto doc = json::parse(*text, ec);
@@ -171,7 +163,7 @@ Result load_bootstrap(const std::string& file, bool file_required, const Environ
   Bootstrap out;
   Setter setter{out.config, {}};
   if (!file.empty()) {
-    if (!read_file(file)) {
+    if (!net::read_file(file)) {
       if (file_required) return Result::failure(file + ": cannot read the bootstrap file");
     } else if (auto bad = apply_file(setter, file, out.warnings); !bad.empty()) {
       return Result::failure(bad);

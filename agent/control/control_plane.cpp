@@ -5,6 +5,7 @@
 #include "monitoring.grpc.pb.h"
 #include "net/grpc_bridge/client_bidi.hpp"
 #include "net/grpc_bridge/client_unary.hpp"
+#include "net/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
 
@@ -23,7 +24,6 @@
 
 #include <fstream>
 #include <random>
-#include <sstream>
 
 namespace sr::agent {
 
@@ -40,14 +40,6 @@ constexpr auto kRpcTimeout = 30s;
 constexpr auto kDefaultPoll = 60s;
 constexpr auto kMaxPoll = 5min;  // never poll less often than this
 constexpr auto kControlStreamLife = 24h;  // reopened after; a deadline on every call
-
-std::optional<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -86,9 +78,9 @@ std::shared_ptr<grpc::Channel> make_channel(const BootstrapConfig& c) {
   if (c.allow_insecure)
     return grpc::CreateCustomChannel(c.gateway_addr, grpc::InsecureChannelCredentials(), args);
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = read_file(c.ca_file).value_or("");
-  ssl.pem_private_key = read_file(c.key_file).value_or("");
-  ssl.pem_cert_chain = read_file(c.cert_file).value_or("");
+  ssl.pem_root_certs = net::read_file(c.ca_file).value_or("");
+  ssl.pem_private_key = net::read_file(c.key_file).value_or("");
+  ssl.pem_cert_chain = net::read_file(c.cert_file).value_or("");
   return grpc::CreateCustomChannel(c.gateway_addr, grpc::SslCredentials(ssl), args);
 }
 
@@ -132,10 +124,10 @@ net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c)
     if (c.agent_id.empty()) return Result::failure("allow_insecure without a certificate needs agent_id");
     return AgentIdentity{c.agent_id, c.partition.empty() ? "default" : c.partition, ""};
   }
-  auto pem = read_file(c.cert_file);
+  auto pem = net::read_file(c.cert_file);
   if (!pem) return Result::failure(c.cert_file + ": cannot read the client certificate");
-  if (!read_file(c.key_file)) return Result::failure(c.key_file + ": cannot read the private key");
-  if (!read_file(c.ca_file)) return Result::failure(c.ca_file + ": cannot read the CA file");
+  if (!net::read_file(c.key_file)) return Result::failure(c.key_file + ": cannot read the private key");
+  if (!net::read_file(c.ca_file)) return Result::failure(c.ca_file + ": cannot read the CA file");
   auto facts = net::tls::read_certificate(*pem);
   if (!facts) return Result::failure(c.cert_file + ": " + facts.error());
   auto id = net::tls::identity_from(*facts);

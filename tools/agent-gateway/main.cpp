@@ -2,6 +2,7 @@
 // and benchmarks. See tools/agent-gateway/README.md.
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
+#include "net/read_file.hpp"
 #include "tools/agent-gateway/config/size_suffix.hpp"
 #include "tools/agent-gateway/gateway_service.hpp"
 #include "tools/agent-gateway/log.hpp"
@@ -25,7 +26,6 @@
 #include <future>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 namespace {
 
@@ -96,14 +96,6 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   return f;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // GRPC_MAX_RECV_MSG_SIZE / GRPC_MAX_SEND_MSG_SIZE, as the upstream gateway honours them.
 std::optional<int> message_size_from_env(const char* name) {
   const char* raw = std::getenv(name);
@@ -118,8 +110,8 @@ std::optional<int> message_size_from_env(const char* name) {
 std::shared_ptr<grpc::ServerCredentials> server_credentials(const Flags& f) {
   grpc::SslServerCredentialsOptions ssl(
       GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
-  ssl.pem_root_certs = read_file(f.ca_dir + "/root.pem");
-  ssl.pem_key_cert_pairs.push_back({read_file(f.key), read_file(f.cert)});
+  ssl.pem_root_certs = sr::net::read_file_or_throw(f.ca_dir + "/root.pem");
+  ssl.pem_key_cert_pairs.push_back({sr::net::read_file_or_throw(f.key), sr::net::read_file_or_throw(f.cert)});
   return grpc::SslServerCredentials(ssl);
 }
 

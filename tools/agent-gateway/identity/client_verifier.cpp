@@ -1,5 +1,7 @@
 #include "tools/agent-gateway/identity/client_verifier.hpp"
 
+#include "net/read_file.hpp"
+
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -8,7 +10,6 @@
 
 #include <fstream>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -41,16 +42,8 @@ std::vector<X509Ptr> read_pem_certificates(std::string_view pem) {
   return out;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 X509Ptr read_one_certificate(const std::filesystem::path& path) {
-  auto certs = read_pem_certificates(read_file(path));
+  auto certs = read_pem_certificates(net::read_file_or_throw(path));
   if (certs.empty()) throw std::runtime_error(path.string() + ": no PEM certificate in it");
   return std::move(certs.front());
 }
