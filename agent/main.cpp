@@ -10,6 +10,8 @@
 #include "agent/version.hpp"
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
+#include "net/read_file.hpp"
+#include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -22,6 +24,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -36,6 +39,13 @@ namespace {
 constexpr int kExitUsage = 64;   // EX_USAGE
 constexpr int kExitConfig = 78;  // EX_CONFIG
 constexpr const char* kDefaultConfig = "/etc/serviceradar/agent.json";
+
+std::string certificate_serial(const BootstrapConfig& c) {
+  auto pem = sr::net::read_file(c.cert_file);
+  if (!pem) return "?";
+  auto facts = sr::net::tls::read_certificate(*pem);
+  return facts ? facts->serial : "?";
+}
 
 std::string flag_name(const std::string& key) {
   std::string f = key;
@@ -117,6 +127,30 @@ int check_config(const po::variables_map& vm) {
   return 0;
 }
 
+void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running,
+                      ControlPlane& control) {
+  auto boot = bootstrap_from(vm);
+  if (!boot) {
+    log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + boot.error());
+    return;
+  }
+  auto id = identity_from_certificate(boot->config);
+  if (!id) {
+    log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + id.error());
+    return;
+  }
+  if (id->agent_id != running.agent_id || id->partition != running.partition ||
+      id->tenant != running.tenant) {
+    log::error("bootstrap", fmt::format("SIGHUP: the certificate now names agent '{}' (partition '{}', "
+                                        "tenant '{}'), not this agent: keeping the running bootstrap",
+                                        id->agent_id, id->partition, id->tenant));
+    return;
+  }
+  log::info("bootstrap", fmt::format("SIGHUP: bootstrap and certificate re-read ({}, serial {})",
+                                     boot->config.cert_file, certificate_serial(boot->config)));
+  control.reconfigure(boot->config);
+}
+
 int run(const po::variables_map& vm) {
   auto boot = bootstrap_from(vm);
   if (!boot) {
@@ -171,6 +205,18 @@ int run(const po::variables_map& vm) {
                  asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) {
                    finished.set_value();
                  }));
+  // SIGHUP: re-read the bootstrap and certificates; the identity must stay
+  // the same (a rotated certificate), else the old bootstrap stays in use.
+  asio::signal_set hangup(pool.executor(), SIGHUP);
+  std::function<void()> await_hangup = [&] {
+    hangup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      reload_bootstrap(vm, *id, control);
+      await_hangup();
+    });
+  };
+  await_hangup();
+
   std::promise<int> signalled;
   asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -182,6 +228,7 @@ int run(const po::variables_map& vm) {
   const auto grace = std::chrono::seconds(vm["grace"].as<int>());
   log::info("agent", fmt::format("signal {}: stopping (grace {} s)", sig, grace.count()));
   asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
+  asio::post(pool.executor(), [&] { hangup.cancel(); });
   auto done = finished.get_future();
   const bool clean = done.wait_for(grace) == std::future_status::ready;
   if (http) {

@@ -10,6 +10,7 @@
 #include "sync/config/duration.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -150,6 +151,7 @@ ControlPlane::ControlPlane(asio::any_io_executor ex, BootstrapConfig config,
                            AgentIdentity identity, Backoff backoff)
     : ex_(std::move(ex)),
       config_(std::move(config)),
+      restart_(ex_),
       identity_(std::move(identity)),
       backoff_(backoff) {}
 
@@ -367,13 +369,31 @@ asio::awaitable<std::string> ControlPlane::session() {
   co_return std::visit([](auto& why) { return why; }, ended);
 }
 
+void ControlPlane::reconfigure(BootstrapConfig config) {
+  asio::post(ex_, [this, config = std::move(config)]() mutable {
+    config_ = std::move(config);
+    restart_.cancel();
+  });
+}
+
 asio::awaitable<void> ControlPlane::run() {
+  using namespace asio::experimental::awaitable_operators;
   auto backoff = backoff_.initial;
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  auto restart_requested = [this]() -> asio::awaitable<void> {
+    co_await restart_.async_wait(asio::as_tuple(use_awaitable));
+  };
   for (;;) {
     const auto started = std::chrono::steady_clock::now();
-    const std::string why = co_await session();
+    restart_.expires_at(asio::steady_timer::time_point::max());
+    auto ended = co_await (session() || restart_requested());
     enrolled_ = false;
+    if (ended.index() == 1) {  // reconfigure(): reconnect at once with the new bootstrap
+      log::info("control", "bootstrap reloaded: reconnecting");
+      backoff = backoff_.initial;
+      continue;
+    }
+    const std::string why = std::get<0>(ended);
     // A session that ran a while was a success: start the backoff over.
     if (std::chrono::steady_clock::now() - started > backoff_.max) backoff = backoff_.initial;
     const auto wait = with_jitter(backoff);

@@ -9,6 +9,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <grpcpp/support/status.h>
 
 #include <atomic>
@@ -47,6 +48,10 @@ class ControlPlane {
   // Runs until cancelled (through the awaiting coroutine's cancellation slot).
   boost::asio::awaitable<void> run();
 
+  // From any thread: the next session uses `config` (a rotated certificate,
+  // a new gateway address); the current one ends now.
+  void reconfigure(BootstrapConfig config);
+
   // For /readyz: enrolled now and a config applied.
   bool ready() const noexcept { return enrolled_ && applied_; }
   std::string config_version() const;
@@ -61,7 +66,8 @@ class ControlPlane {
   void count_rpc(const char* method, const grpc::Status& status);
 
   boost::asio::any_io_executor ex_;
-  BootstrapConfig config_;
+  BootstrapConfig config_;               // on ex_ only
+  boost::asio::steady_timer restart_;    // cancelled by reconfigure()
   AgentIdentity identity_;
   Backoff backoff_;
   std::atomic<bool> enrolled_{false}, applied_{false};

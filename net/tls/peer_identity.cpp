@@ -1,6 +1,7 @@
 #include "net/tls/peer_identity.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -138,6 +139,13 @@ Expected<CertificateFacts> read_certificate(std::string_view pem) {
   facts.issuer_name = one_line(X509_get_issuer_name(cert.get()));
   facts.not_before = unix_time(X509_get0_notBefore(cert.get()));
   facts.not_after = unix_time(X509_get0_notAfter(cert.get()));
+  if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr)) {
+    if (char* hex = BN_bn2hex(bn)) {
+      facts.serial = hex;
+      OPENSSL_free(hex);
+    }
+    BN_free(bn);
+  }
   if (facts.common_name.empty())
     return Expected<CertificateFacts>::failure("certificate: no subject CN");
   return facts;

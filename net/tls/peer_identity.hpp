@@ -18,6 +18,7 @@ struct CertificateFacts {
   std::vector<std::string> uri_sans;
   std::string subject_name, issuer_name;      // one-line RFC 2253
   std::int64_t not_before = 0, not_after = 0;  // Unix seconds
+  std::string serial;                          // upper-case hex
 };
 
 // The first certificate in `pem`. Errors start with "certificate: ".

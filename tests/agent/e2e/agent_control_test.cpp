@@ -1,12 +1,18 @@
 // The agent's control plane end to end: the real serviceradar-agent process
 // against the real reference gateway, both on loopback with the test PKI.
+#include "net/read_file.hpp"
+#include "net/tls/peer_identity.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/tools/agent-gateway/e2e/gateway_fixture.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <regex>
 
 using namespace sr::test;
@@ -36,16 +42,19 @@ void check_clean_exit(ChildProcess& agent) {
 
 std::string pki(const std::string& rel) { return std::string(std::getenv("SR_TEST_PKI")) + "/" + rel; }
 
-std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, const std::string& cert,
+// `cert`: a certificate in the test PKI ("agents/agent-1") or an absolute
+// path without the .pem/.key ending.
+std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, std::string cert,
                                           std::vector<std::string> extra = {}) {
+  if (cert.front() != '/') cert = pki(cert);
   std::vector<std::string> args{"run", "--backoff-initial", "200ms", "--backoff-max", "800ms",
                                 "--min-poll-interval", "200ms", "--grace", "10"};
   args.insert(args.end(), extra.begin(), extra.end());
   // The bootstrap through the environment, as a container would set it.
   return std::make_unique<ChildProcess>(
       std::getenv("SR_AGENT"), args,
-      std::vector<std::string>{"SR_GATEWAY_ADDR=" + gateway, "SR_CERT_FILE=" + pki(cert + ".pem"),
-                               "SR_KEY_FILE=" + pki(cert + ".key"),
+      std::vector<std::string>{"SR_GATEWAY_ADDR=" + gateway, "SR_CERT_FILE=" + cert + ".pem",
+                               "SR_KEY_FILE=" + cert + ".key",
                                "SR_CA_FILE=" + pki("agents/ca.pem")});
 }
 
@@ -174,4 +183,39 @@ TEST_CASE("/healthz, /readyz and /metrics follow the agent's state", "[agent][co
   CHECK(http_request(http, "/metrics").second.find("serviceradar_agent_reconnects_total 0") ==
         std::string::npos);
   check_clean_exit(*agent);
+}
+
+TEST_CASE("SIGHUP picks up a rotated certificate", "[agent][control]") {
+  namespace fs = std::filesystem;
+  // A private copy of the PKI, so the rotation touches no other test.
+  const fs::path dir = fs::temp_directory_path() / ("sr-rotate-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy(std::getenv("SR_TEST_PKI"), dir / "pki", fs::copy_options::recursive);
+  const std::string cert = (dir / "pki" / "agents" / "agent-1").string();
+  auto serial_of = [&] {
+    auto pem = sr::net::read_file(cert + ".pem");
+    REQUIRE(pem);
+    return sr::net::tls::read_certificate(*pem)->serial;
+  };
+
+  GatewayFixture gw(acme_store());
+  auto agent = start_agent(gw.grpc_address(), cert);
+  REQUIRE(agent->wait_for_log("applied (enrolment)"));
+  const auto old_serial = serial_of();
+
+  // Renew agent-1's certificate with the same tenant CA (the copy keeps its CAs).
+  ChildProcess renew(std::getenv("SR_GEN_CERTS"),
+                     {(dir / "pki").string(), "--tenants", "acme", "--agent", "acme/default/agent-1"});
+  REQUIRE(renew.wait_exit() == 0);
+  const auto new_serial = serial_of();
+  REQUIRE(new_serial != old_serial);
+
+  ::kill(agent->pid(), SIGHUP);
+  CHECK(agent->wait_for_log("SIGHUP: bootstrap and certificate re-read (" + cert + ".pem, serial " +
+                            new_serial + ")"));
+  CHECK(agent->wait_for_log("enrolled with gateway", 2));
+  CHECK(eventually([&] { return gw.http_get("/status").find("\"hellos\":2") != std::string::npos; }));
+  check_clean_exit(*agent);
+  fs::remove_all(dir);
 }
