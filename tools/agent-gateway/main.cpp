@@ -14,6 +14,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/program_options.hpp>
@@ -180,8 +181,11 @@ int run(const Flags& f) {
     }
   }
 
+  // On a strand of its own: the stop signal is emitted there too, where
+  // co_spawn's cancellation runs inline (Boost 1.81 is unsafe otherwise).
+  auto watch_strand = asio::make_strand(pool.executor());
   asio::cancellation_signal stop_watch;
-  asio::co_spawn(pool.executor(),
+  asio::co_spawn(watch_strand,
                  watch_store(service, store, std::chrono::milliseconds(f.store_poll_ms)),
                  asio::bind_cancellation_slot(stop_watch.slot(), asio::detached));
 
@@ -199,7 +203,7 @@ int run(const Flags& f) {
   const int sig = stop_requested.get_future().get();
   log("info", "signal {}: stopping (grace {} s)", sig, f.shutdown_grace_s);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(f.shutdown_grace_s));
-  asio::post(pool.executor(), [&] { stop_watch.emit(asio::cancellation_type::all); });
+  asio::post(watch_strand, [&] { stop_watch.emit(asio::cancellation_type::all); });
   if (http) {
     std::promise<void> http_stopped;
     http->stop([&] { http_stopped.set_value(); });
