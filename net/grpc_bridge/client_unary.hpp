@@ -12,6 +12,7 @@
 
 #include "net/grpc_bridge/call_options.hpp"
 #include "net/grpc_bridge/pending_op.hpp"
+#include "net/grpc_bridge/tsan_handoff.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <grpcpp/client_context.h>
@@ -57,19 +58,21 @@ auto async_unary(const boost::asio::any_io_executor& ex, Start start, Request re
       });
     }
     Call* raw = call.get();
-    start(&raw->ctx, &raw->request, &raw->response,
-          std::function<void(grpc::Status)>([call = std::move(call)](grpc::Status status) mutable {
-            // This callback holds the only reference to the call; hand it
-            // to the completion so the context (and maybe the channel) dies
-            // on the handler's executor, not inside gRPC's callback.
-            std::shared_ptr<Call> keep = std::move(call);
-            typename decltype(keep->op)::Taken done = [&] {
-              std::lock_guard lock(keep->mu);
-              return keep->op.take();
-            }();
-            Response response = std::move(keep->response);
-            done.post(std::move(status), std::move(response), std::move(keep));
-          }));
+    std::function<void(grpc::Status)> done([call = std::move(call)](grpc::Status status) mutable {
+      detail::handoff_from_grpc();
+      // This callback holds the only reference to the call; hand it to the
+      // completion so the context (and maybe the channel) dies on the
+      // handler's executor, not inside gRPC's callback.
+      std::shared_ptr<Call> keep = std::move(call);
+      typename decltype(keep->op)::Taken completion = [&] {
+        std::lock_guard lock(keep->mu);
+        return keep->op.take();
+      }();
+      Response response = std::move(keep->response);
+      completion.post(std::move(status), std::move(response), std::move(keep));
+    });
+    detail::handoff_to_grpc();
+    start(&raw->ctx, &raw->request, &raw->response, std::move(done));
   };
   return boost::asio::async_initiate<CompletionToken, void(grpc::Status, Response)>(
       initiation, token, ex, std::move(start), std::move(request), options);

@@ -152,7 +152,9 @@ TEST_CASE("after the gateway restarts, the agent reconnects and enrols again",
     agent = start_agent(address, "agents/agent-1");
     REQUIRE(agent->wait_for_log("applied (enrolment)"));
   }  // the gateway is gone
-  REQUIRE(agent->wait_for_log("reconnecting in"));
+  const bool noticed = agent->wait_for_log("reconnecting in");
+  INFO("agent log:\n" << agent->log_text());
+  REQUIRE(noticed);
   auto options = acme_store();
   options.listen = address;
   GatewayFixture second(options);
