@@ -190,9 +190,8 @@ TEST_CASE("/healthz, /readyz and /metrics follow the agent's state", "[agent][co
 TEST_CASE("SIGHUP picks up a rotated certificate", "[agent][control]") {
   namespace fs = std::filesystem;
   // A private copy of the PKI, so the rotation touches no other test.
-  const fs::path dir = fs::temp_directory_path() / ("sr-rotate-" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const TempDir temp("sr-rotate");
+  const fs::path& dir = temp.path;
   fs::copy(std::getenv("SR_TEST_PKI"), dir / "pki", fs::copy_options::recursive);
   const std::string cert = (dir / "pki" / "agents" / "agent-1").string();
   auto serial_of = [&] {
@@ -219,5 +218,4 @@ TEST_CASE("SIGHUP picks up a rotated certificate", "[agent][control]") {
   CHECK(agent->wait_for_log("enrolled with gateway", 2));
   CHECK(eventually([&] { return gw.http_get("/status").find("\"hellos\":2") != std::string::npos; }));
   check_clean_exit(*agent);
-  fs::remove_all(dir);
 }

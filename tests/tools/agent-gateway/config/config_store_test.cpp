@@ -1,5 +1,6 @@
 // The gateway's config store: tenant isolation, assignment, versions,
 // reloads, and bad input that never stops the rest.
+#include "tests/support/temp_dir.hpp"
 #include "tools/agent-gateway/config/config_store.hpp"
 #include "tools/agent-gateway/config/size_suffix.hpp"
 
@@ -17,11 +18,8 @@ namespace json = boost::json;
 namespace {
 
 struct Store {
-  fs::path dir = fs::temp_directory_path() /
-                 ("sr-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
-  Store() { fs::create_directories(dir); }
-  ~Store() { fs::remove_all(dir); }
-  static inline int n = 0;
+  sr::test::TempDir temp{"sr-store-test"};
+  const fs::path& dir = temp.path;
 
   // Writes a file and moves its mtime on, so a reload sees a change without waiting.
   void write(const std::string& name, const std::string& text) {

@@ -13,7 +13,6 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -34,16 +33,6 @@ std::string read_file(const std::filesystem::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::filesystem::path fresh_dir() {
-  static std::atomic<int> n{0};
-  auto dir = std::filesystem::temp_directory_path() /
-             ("sr-gateway-test-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir / "config");
-  std::filesystem::create_directories(dir / "sink");
-  return dir;
 }
 
 std::pair<std::string, std::string> host_port(const std::string& address) {
@@ -67,7 +56,9 @@ void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s) {
   ctx.set_deadline(std::chrono::system_clock::now() + s);
 }
 
-GatewayFixture::GatewayFixture(GatewayFixtureOptions options) : root_(fresh_dir()) {
+GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
+  std::filesystem::create_directories(root_ / "config");
+  std::filesystem::create_directories(sink_dir());
   for (const auto& [tenant, json] : options.stores) write_store(tenant, json);
   const auto pki = env_path("SR_TEST_PKI");
   std::vector<std::string> args{"--listen",     options.listen,
@@ -98,8 +89,6 @@ GatewayFixture::~GatewayFixture() {
       FAIL_CHECK("agent-gateway exited with status " << *status << " on SIGTERM");
     }
   }
-  std::error_code ec;
-  std::filesystem::remove_all(root_, ec);
 }
 
 void GatewayFixture::write_store(const std::string& tenant, const std::string& json) {

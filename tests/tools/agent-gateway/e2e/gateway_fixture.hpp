@@ -6,6 +6,7 @@
 
 #include "monitoring.grpc.pb.h"
 #include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -46,7 +47,8 @@ class GatewayFixture {
   const std::string& grpc_address() const { return grpc_address_; }
 
  private:
-  std::filesystem::path root_;
+  TempDir root_dir_{"sr-gateway-test"};  // config/ and sink/, removed last
+  const std::filesystem::path& root_ = root_dir_.path;
   std::unique_ptr<ChildProcess> process_;
   std::string grpc_address_, http_address_;
 };

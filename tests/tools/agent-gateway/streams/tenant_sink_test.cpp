@@ -1,5 +1,6 @@
 // Device payload parsing and the per-tenant NDJSON sink.
 #include "tools/agent-gateway/streams/device_batch.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tools/agent-gateway/streams/tenant_sink.hpp"
 
 #include <catch2/catch.hpp>
@@ -9,17 +10,10 @@
 #include <fstream>
 
 using namespace sr::gateway;
+using sr::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() /
-                  ("sr-sink-test-" + std::to_string(::getpid()) + "-" + std::to_string(++n));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  static inline int n = 0;
-};
 
 std::vector<std::string> lines_of(const fs::path& p) {
   std::ifstream in(p);
