@@ -1,18 +1,23 @@
-// serviceradar-agent: enrols with the agent-gateway and keeps its config in
-// step (the sync runtime that uses it arrives with its own issue).
+// serviceradar-agent: enrols with the agent-gateway, runs the integration
+// sources its config names and streams their devices to the gateway.
 //
 //   serviceradar-agent [run]        foreground; the container entrypoint
 //   serviceradar-agent check-config validate the bootstrap and certificates
+//   serviceradar-agent sync --once --sources FILE [--out FILE|-]
+//                                   run sources locally, no gateway
 //   serviceradar-agent version
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
-#include "agent/log/logger.hpp"
+#include "agent/sync_once/sync_once.hpp"
+#include "net/log/logger.hpp"
 #include "agent/version.hpp"
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
 #include "net/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
+#include "sync/runtime/sync_runtime.hpp"
+#include "sync/send/sender.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -66,6 +71,13 @@ po::options_description global_options() {
       ("backoff-initial", po::value<std::string>()->default_value("5s"),
        "first reconnect delay (doubles up to --backoff-max, with jitter)")
       ("backoff-max", po::value<std::string>()->default_value("60s"), "longest reconnect delay");
+  po::options_description sync("sync command");
+  sync.add_options()
+      ("sources", po::value<std::string>(), "JSON file with {\"sources\": {...}} as the gateway sends them")
+      ("out", po::value<std::string>()->default_value("-"), "NDJSON output file, - for stdout")
+      ("once", "run every source once and exit (else keep their schedule until SIGINT)")
+      ("no-progress", "no progress line, even on a terminal");
+  opts.add(sync);
   po::options_description keys("Bootstrap (file key, environment variable; flags override both)");
   for (const auto& k : bootstrap_keys()) {
     keys.add_options()(flag_name(k.key).c_str(), po::value<std::string>(),
@@ -82,6 +94,7 @@ void print_usage(std::ostream& out, const po::options_description& opts) {
          "Commands:\n"
          "  run           enrol with the gateway and follow its config (default)\n"
          "  check-config  validate the bootstrap and certificates, print the identity\n"
+         "  sync          run sources from --sources locally and print their devices\n"
          "  version       same as --version\n"
          "  help          same as --help\n\n"
       << opts << "\n";
@@ -131,22 +144,22 @@ void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running,
                       ControlPlane& control) {
   auto boot = bootstrap_from(vm);
   if (!boot) {
-    log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + boot.error());
+    sr::log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + boot.error());
     return;
   }
   auto id = identity_from_certificate(boot->config);
   if (!id) {
-    log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + id.error());
+    sr::log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + id.error());
     return;
   }
   if (id->agent_id != running.agent_id || id->partition != running.partition ||
       id->tenant != running.tenant) {
-    log::error("bootstrap", fmt::format("SIGHUP: the certificate now names agent '{}' (partition '{}', "
+    sr::log::error("bootstrap", fmt::format("SIGHUP: the certificate now names agent '{}' (partition '{}', "
                                         "tenant '{}'), not this agent: keeping the running bootstrap",
                                         id->agent_id, id->partition, id->tenant));
     return;
   }
-  log::info("bootstrap", fmt::format("SIGHUP: bootstrap and certificate re-read ({}, serial {})",
+  sr::log::info("bootstrap", fmt::format("SIGHUP: bootstrap and certificate re-read ({}, serial {})",
                                      boot->config.cert_file, certificate_serial(boot->config)));
   control.reconfigure(boot->config);
 }
@@ -158,22 +171,58 @@ int run(const po::variables_map& vm) {
     return kExitConfig;
   }
   const auto& config = boot->config;
-  log::configure(config.log_level, config.log_format);
-  for (const auto& w : boot->warnings) log::warn("bootstrap", w);
+  sr::log::configure(config.log_level, config.log_format);
+  for (const auto& w : boot->warnings) sr::log::warn("bootstrap", w);
   auto id = identity_from_certificate(config);
   if (!id) {
-    log::error("bootstrap", id.error());
+    sr::log::error("bootstrap", id.error());
     return kExitConfig;
   }
   auto initial = duration_flag(vm, "backoff-initial");
   auto max = duration_flag(vm, "backoff-max");
   if (!initial || !max) return kExitUsage;
 
+  auto spool = sr::sync::SpoolStore::open(
+      {config.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(config.state_dir) / "spool",
+       static_cast<std::size_t>(config.spool_memory), config.spool_disk_cap});
+  if (!spool) {
+    sr::log::error("bootstrap", "state_dir: " + spool.error());
+    return kExitConfig;
+  }
+  if ((*spool)->leftovers_removed())
+    sr::log::info("sync", fmt::format("removed {} spool file(s) left by an earlier run in {}",
+                                      (*spool)->leftovers_removed(), (*spool)->dir().string()));
+
   sr::net::IoPool pool(config.threads);
   auto work = asio::make_work_guard(pool.executor());
   auto strand = asio::make_strand(pool.executor());
-  ControlPlane control(strand, config, *id, Backoff{*initial, *max});
-  log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
+
+  // The sync runtime and its sender, fed by the control plane.
+  const auto plat = platform_facts();
+  sr::sync::SyncStats stats;
+  sr::sync::SenderOptions sopts{id->agent_id, id->partition, version(), plat.hostname, plat.os, plat.arch};
+  sr::sync::Sender sender(pool.executor(), sopts, stats);
+  sr::sync::RuntimeOptions ropts;
+  ropts.agent_id = id->agent_id;
+  ropts.partition = id->partition;
+  std::vector<std::string> limit_warnings;
+  ropts.limits = sr::sync::ChunkLimits::from_environment(limit_warnings);
+  for (const auto& w : limit_warnings) sr::log::warn("sync", w);
+  ropts.run_timeout = config.run_timeout;
+  ropts.min_interval = config.min_sync_interval;
+  sr::sync::SyncRuntime runtime(pool.executor(), ropts, *spool, stats,
+                                [&sender](auto run) { sender.deliver(std::move(run)); });
+  ControlHooks hooks;
+  hooks.apply_config = [&runtime](const std::string&, const sr::sync::SourcesConfig& sources) {
+    runtime.apply(sources);
+  };
+  hooks.session = [&runtime, &sender](auto stub, const std::string& gateway_id) {
+    if (stub) runtime.set_gateway_id(gateway_id);
+    sender.set_link(std::move(stub), gateway_id);
+  };
+  hooks.status_json = [&stats] { return stats.status_json(); };
+  ControlPlane control(strand, config, *id, Backoff{*initial, *max}, std::move(hooks));
+  sr::log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
                                  version(), id->agent_id, id->partition, config.gateway_addr));
 
   // /healthz, /readyz and /metrics, only when an address is configured.
@@ -189,21 +238,28 @@ int run(const po::variables_map& vm) {
       return control.ready() ? Response{200, "application/json", R"({"ready":true})"}
                              : Response{503, "application/json", R"({"ready":false})"};
     });
-    http->route("/metrics", [&control](const Request&) {
-      return Response{200, "text/plain; version=0.0.4", control.metrics_text()};
+    http->route("/metrics", [&control, &runtime, &sender](const Request&) {
+      return Response{200, "text/plain; version=0.0.4",
+                      control.metrics_text() + runtime.metrics_text() + sender.metrics_text()};
     });
     if (auto err = http->start(); !err.empty()) {
-      log::error("bootstrap", "metrics_addr: " + err);
+      sr::log::error("bootstrap", "metrics_addr: " + err);
       return kExitConfig;
     }
-    log::info("agent", "http endpoint listening on " + http->address());
+    sr::log::info("agent", "http endpoint listening on " + http->address());
   }
 
-  asio::cancellation_signal stop;
-  std::promise<void> finished;
+  asio::cancellation_signal stop, stop_sender;
+  std::promise<void> finished, sender_finished;
   asio::co_spawn(strand, control.run(),
                  asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) {
                    finished.set_value();
+                 }));
+  auto sender_strand = sender.executor();
+  asio::co_spawn(sender_strand, sender.run(),
+                 asio::bind_cancellation_slot(stop_sender.slot(), [&](std::exception_ptr e) {
+                   if (e) sr::log::error("sync", "sender ended by an exception");
+                   sender_finished.set_value();
                  }));
   // SIGHUP: re-read the bootstrap and certificates; the identity must stay
   // the same (a rotated certificate), else the old bootstrap stays in use.
@@ -226,11 +282,24 @@ int run(const po::variables_map& vm) {
 
   const int sig = signalled.get_future().get();
   const auto grace = std::chrono::seconds(vm["grace"].as<int>());
-  log::info("agent", fmt::format("signal {}: stopping (grace {} s)", sig, grace.count()));
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  sr::log::info("agent", fmt::format("signal {}: stopping (grace {} s)", sig, grace.count()));
+  // Stop polling sources at once; let the stream in flight finish within the
+  // grace period, then cancel it; then leave the gateway.
+  std::promise<void> runners_stopped;
+  runtime.stop([&] { runners_stopped.set_value(); });
+  sender.drain();
+  auto sender_done = sender_finished.get_future();
+  if (sender_done.wait_until(deadline) != std::future_status::ready) {
+    sr::log::warn("sync", "grace period over: cancelling the stream in flight");
+    asio::post(sender_strand, [&] { stop_sender.emit(asio::cancellation_type::terminal); });
+  }
   asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
   asio::post(pool.executor(), [&] { hangup.cancel(); });
-  auto done = finished.get_future();
-  const bool clean = done.wait_for(grace) == std::future_status::ready;
+  const auto after = std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
+  const bool clean = finished.get_future().wait_until(after) == std::future_status::ready &&
+                     runners_stopped.get_future().wait_until(after) == std::future_status::ready &&
+                     sender_done.wait_until(after) == std::future_status::ready;
   if (http) {
     std::promise<void> http_stopped;
     http->stop([&] { http_stopped.set_value(); });
@@ -238,12 +307,35 @@ int run(const po::variables_map& vm) {
   }
   work.reset();
   if (!clean) {
-    log::warn("agent", "grace period over: abandoning in-flight work");
+    sr::log::warn("agent", "grace period over: abandoning in-flight work");
     pool.stop();
   }
   pool.join();
-  log::info("agent", "stopped");
+  sr::log::info("agent", "stopped");
   return 0;
+}
+
+int sync_command(const po::variables_map& vm) {
+  if (!vm.count("sources")) {
+    std::cerr << "serviceradar-agent sync: --sources FILE is required\n";
+    return kExitUsage;
+  }
+  SyncOnceOptions o;
+  o.sources_file = vm["sources"].as<std::string>();
+  o.out = vm["out"].as<std::string>();
+  o.once = vm.count("once") > 0;
+  o.progress = vm.count("no-progress") == 0;
+  // The bootstrap is optional here; flags such as --state-dir still apply.
+  if (vm.count("agent-id")) o.agent_id = vm["agent-id"].as<std::string>();
+  if (vm.count("partition")) o.partition = vm["partition"].as<std::string>();
+  if (vm.count("state-dir")) o.state_dir = vm["state-dir"].as<std::string>();
+  if (vm.count("threads")) o.threads = static_cast<unsigned>(std::stoul(vm["threads"].as<std::string>()));
+  if (vm.count("spool-memory"))
+    o.spool_memory = sr::sync::parse_size_text(vm["spool-memory"].as<std::string>()).value_or(o.spool_memory);
+  if (vm.count("log-level") || vm.count("log-format"))
+    sr::log::configure(vm.count("log-level") ? vm["log-level"].as<std::string>() : "info",
+                       vm.count("log-format") ? vm["log-format"].as<std::string>() : "text");
+  return sync_once(o);
 }
 
 }  // namespace
@@ -277,6 +369,7 @@ int main(int argc, char** argv) {
   try {
     if (command == "check-config") return check_config(vm);
     if (command == "run") return run(vm);
+    if (command == "sync") return sync_command(vm);
   } catch (const std::exception& e) {
     std::cerr << "serviceradar-agent: " << e.what() << "\n";
     return 1;

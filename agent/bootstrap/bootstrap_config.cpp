@@ -2,6 +2,7 @@
 
 #include "net/read_file.hpp"
 #include "sync/config/duration.hpp"
+#include "sync/config/source_config.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -33,6 +34,10 @@ const std::vector<BootstrapKey>& bootstrap_keys() {
       {"threads", "SR_THREADS", "io threads, 1..64"},
       {"allow_insecure", "SR_ALLOW_INSECURE", "plaintext gRPC without certificates (testing only)"},
       {"min_poll_interval", "SR_MIN_POLL_INTERVAL", "lower bound of the config poll interval"},
+      {"spool_memory", "SR_SPOOL_MEMORY", "chunk bytes kept in RAM before spilling to state_dir (8MiB)"},
+      {"spool_disk_cap", "SR_SPOOL_DISK_CAP", "most disk the spool may use (2GiB)"},
+      {"run_timeout", "SR_RUN_TIMEOUT", "time limit of one sync run (10m)"},
+      {"min_sync_interval", "SR_MIN_SYNC_INTERVAL", "floor of source poll/discovery intervals (10s)"},
   };
   return keys;
 }
@@ -91,18 +96,30 @@ struct Setter {
       else return "must be true or false, not '" + text + "'";
       return {};
     }
-    if (key == "min_poll_interval") {
+    auto duration = [&](std::chrono::milliseconds& field) {
       auto d = sync::parse_duration(text);
       if (!d.value) return d.error;
-      c.min_poll_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d.value);
-      return {};
-    }
+      field = std::chrono::duration_cast<std::chrono::milliseconds>(*d.value);
+      return std::string();
+    };
+    auto size = [&](std::uint64_t& field) {
+      auto n = sync::parse_size_text(text);
+      if (!n) return "must be a size such as 8MiB or 2GB, not '" + text + "'";
+      field = *n;
+      return std::string();
+    };
+    if (key == "min_poll_interval") return duration(c.min_poll_interval);
+    if (key == "run_timeout") return duration(c.run_timeout);
+    if (key == "min_sync_interval") return duration(c.min_sync_interval);
+    if (key == "spool_memory") return size(c.spool_memory);
+    if (key == "spool_disk_cap") return size(c.spool_disk_cap);
     return "unknown key";
   }
 
   std::string set(const std::string& key, const json::value& v) {
     if (v.is_string()) return set(key, std::string(v.get_string()));
-    if (key == "threads" && v.is_int64()) return set(key, std::to_string(v.get_int64()));
+    if ((key == "threads" || key == "spool_memory" || key == "spool_disk_cap") && v.is_int64())
+      return set(key, std::to_string(v.get_int64()));
     if (key == "allow_insecure" && v.is_bool()) return set(key, std::string(v.get_bool() ? "true" : "false"));
     if (key == "threads") return "must be a number";
     if (key == "allow_insecure") return "must be true or false";

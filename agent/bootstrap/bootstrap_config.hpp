@@ -7,6 +7,7 @@
 #include "net/expected.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -29,6 +30,11 @@ struct BootstrapConfig {
   // Lower bound of the GetConfig poll interval (the contract says 30 s);
   // tests lower it.
   std::chrono::milliseconds min_poll_interval{std::chrono::seconds(30)};
+  // Sync runtime.
+  std::uint64_t spool_memory = 8ull << 20;    // chunk bytes held in RAM before spilling to disk
+  std::uint64_t spool_disk_cap = 2ull << 30;  // spool files, all sources together
+  std::chrono::milliseconds run_timeout{std::chrono::minutes(10)};  // per run, unless the source sets one
+  std::chrono::milliseconds min_sync_interval{std::chrono::seconds(10)};  // floor of source intervals
 };
 
 struct Bootstrap {

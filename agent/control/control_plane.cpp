@@ -1,6 +1,6 @@
 #include "agent/control/control_plane.hpp"
 
-#include "agent/log/logger.hpp"
+#include "net/log/logger.hpp"
 #include "agent/version.hpp"
 #include "monitoring.grpc.pb.h"
 #include "net/grpc_bridge/client_bidi.hpp"
@@ -15,7 +15,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/parse.hpp>
 #include <fmt/core.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
@@ -89,21 +88,6 @@ std::string describe(const grpc::Status& s) {
   return fmt::format("{} ({})", s.error_message(), static_cast<int>(s.error_code()));
 }
 
-// Source names of a config_json, for logs; credentials are never read out.
-std::vector<std::string> source_names(const std::string& config_json, std::string& error) {
-  std::vector<std::string> names;
-  if (config_json.empty()) return names;
-  boost::system::error_code ec;
-  auto doc = boost::json::parse(config_json, ec);
-  if (ec || !doc.is_object()) {
-    error = "config_json is not a JSON object";
-    return names;
-  }
-  if (auto* sources = doc.as_object().if_contains("sources"); sources && sources->is_object())
-    for (const auto& kv : sources->as_object()) names.emplace_back(kv.key());
-  return names;
-}
-
 std::chrono::milliseconds clamp_poll(std::int32_t seconds, std::chrono::milliseconds floor) {
   if (seconds <= 0) return kDefaultPoll;
   auto d = std::chrono::milliseconds(std::chrono::seconds(seconds));
@@ -118,6 +102,11 @@ std::chrono::milliseconds with_jitter(std::chrono::milliseconds d) {
 }
 
 }  // namespace
+
+PlatformFacts platform_facts() {
+  const auto p = platform();
+  return {hostname(), p.os, p.arch};
+}
 
 net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c) {
   using Result = net::Expected<AgentIdentity>;
@@ -148,12 +137,13 @@ net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c)
 }
 
 ControlPlane::ControlPlane(asio::any_io_executor ex, BootstrapConfig config,
-                           AgentIdentity identity, Backoff backoff)
+                           AgentIdentity identity, Backoff backoff, ControlHooks hooks)
     : ex_(std::move(ex)),
       config_(std::move(config)),
       restart_(ex_),
       identity_(std::move(identity)),
-      backoff_(backoff) {}
+      backoff_(backoff),
+      hooks_(std::move(hooks)) {}
 
 ControlPlane::~ControlPlane() = default;
 
@@ -164,10 +154,10 @@ std::string ControlPlane::config_version() const {
 
 void ControlPlane::apply(const std::string& version, const std::string& config_json,
                          const char* how) {
-  std::string error;
-  auto names = source_names(config_json, error);
-  if (!error.empty()) {
-    log::error("control", fmt::format("config {} ({}) refused: {}", version, how, error));
+  auto sources = sync::parse_sources(config_json);
+  // A config that is not JSON at all is refused whole; the last good one runs on.
+  if (!sources.fatal.empty()) {
+    log::error("control", fmt::format("config {} ({}) refused: {}", version, how, sources.fatal));
     return;
   }
   {
@@ -176,9 +166,10 @@ void ControlPlane::apply(const std::string& version, const std::string& config_j
   }
   applied_ = true;
   std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  for (const auto& s : sources.sources) list += (list.empty() ? "" : ", ") + s.name;
   log::info("control", fmt::format("config {} applied ({}): {} source(s){}{}", version, how,
-                                   names.size(), names.empty() ? "" : ": ", list));
+                                   sources.sources.size(), sources.sources.empty() ? "" : ": ", list));
+  if (hooks_.apply_config) hooks_.apply_config(version, sources);
 }
 
 void ControlPlane::count_rpc(const char* method, const grpc::Status& status) {
@@ -211,7 +202,7 @@ std::string ControlPlane::metrics_text() const {
 // One connection's worth of work; members live as long as the session.
 struct ControlPlane::Session {
   ControlPlane& cp;
-  std::unique_ptr<Stub> stub;
+  std::shared_ptr<Stub> stub;
   std::int32_t heartbeat_sec = 30;
   std::chrono::milliseconds poll;
 
@@ -269,7 +260,8 @@ struct ControlPlane::Session {
       svc->set_available(true);
       svc->set_agent_id(cp.identity_.agent_id);
       svc->set_partition(cp.identity_.partition);
-      svc->set_message(fmt::format(R"({{"config_version":"{}","sources":{{}}}})", cp.config_version()));
+      const std::string sources = cp.hooks_.status_json ? cp.hooks_.status_json() : R"({"sources":{}})";
+      svc->set_message(fmt::format(R"({{"config_version":"{}",{})", cp.config_version(), sources.substr(1)));
       auto [status, resp] = co_await unary<monitoring::GatewayStatusResponse>("PushStatus",
           [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->PushStatus(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
       if (!status.ok()) co_return "PushStatus failed: " + describe(status);
@@ -340,6 +332,14 @@ struct ControlPlane::Session {
 
 asio::awaitable<std::string> ControlPlane::session() {
   Session s{*this, monitoring::AgentGatewayService::NewStub(make_channel(config_)), 30, kDefaultPoll};
+  // The sender uses this session's channel; it hears when the session ends.
+  struct LinkGuard {
+    ControlPlane& cp;
+    bool up = false;
+    ~LinkGuard() {
+      if (up && cp.hooks_.session) cp.hooks_.session(nullptr, "");
+    }
+  } link{*this};
   monitoring::AgentHelloRequest hello;
   hello.set_agent_id(identity_.agent_id);
   hello.set_version(version());
@@ -361,6 +361,10 @@ asio::awaitable<std::string> ControlPlane::session() {
                                    identity_.tenant.empty() ? "default" : identity_.tenant,
                                    resp.message()));
   if (resp.heartbeat_interval_sec() > 0) s.heartbeat_sec = resp.heartbeat_interval_sec();
+  if (hooks_.session) {
+    hooks_.session(s.stub, resp.gateway_id());
+    link.up = true;
+  }
   if (resp.config_outdated() || config_version().empty()) {
     if (auto why = co_await s.get_config("enrolment"); !why.empty()) co_return why;
   }
@@ -388,6 +392,9 @@ asio::awaitable<void> ControlPlane::run() {
     restart_.expires_at(asio::steady_timer::time_point::max());
     auto ended = co_await (session() || restart_requested());
     enrolled_ = false;
+    // Stopping cancels both branches; either may finish first.
+    if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none)
+      co_return;
     if (ended.index() == 1) {  // reconfigure(): reconnect at once with the new bootstrap
       log::info("control", "bootstrap reloaded: reconnecting");
       backoff = backoff_.initial;

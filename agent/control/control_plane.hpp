@@ -6,6 +6,8 @@
 #pragma once
 
 #include "agent/bootstrap/bootstrap_config.hpp"
+#include "monitoring.grpc.pb.h"
+#include "sync/config/source_config.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -35,6 +37,17 @@ struct AppliedConfig {
   std::vector<std::string> source_names;  // for logs: never the credentials
 };
 
+// How the control plane reaches the rest of the agent (the sync runtime and
+// its sender); every hook may be empty.
+struct ControlHooks {
+  // A new config from the gateway (GetConfig or pushed), sources parsed.
+  std::function<void(const std::string& version, const sync::SourcesConfig& sources)> apply_config;
+  // A session started (stub, gateway id) or ended (nullptr, "").
+  std::function<void(std::shared_ptr<monitoring::AgentGatewayService::Stub>, const std::string&)> session;
+  // The heartbeat's per-source state: {"sources":{...}}.
+  std::function<std::string()> status_json;
+};
+
 struct Backoff {
   std::chrono::milliseconds initial{5000}, max{60000};
 };
@@ -42,7 +55,7 @@ struct Backoff {
 class ControlPlane {
  public:
   ControlPlane(boost::asio::any_io_executor ex, BootstrapConfig config, AgentIdentity identity,
-               Backoff backoff = {});
+               Backoff backoff = {}, ControlHooks hooks = {});
   ~ControlPlane();
 
   // Runs until cancelled (through the awaiting coroutine's cancellation slot).
@@ -70,12 +83,19 @@ class ControlPlane {
   boost::asio::steady_timer restart_;    // cancelled by reconfigure()
   AgentIdentity identity_;
   Backoff backoff_;
+  ControlHooks hooks_;
   std::atomic<bool> enrolled_{false}, applied_{false};
   std::atomic<std::uint64_t> reconnects_{0};
   mutable std::mutex mu_;
   std::string version_;  // last applied
   std::map<std::pair<std::string, int>, std::uint64_t> rpcs_;  // (method, code) -> count
 };
+
+// What Hello, heartbeats and chunks say about the host.
+struct PlatformFacts {
+  std::string hostname, os, arch;
+};
+PlatformFacts platform_facts();
 
 // Reads the agent's own certificate: its identity, checked against the
 // bootstrap's agent_id/partition when those are set.

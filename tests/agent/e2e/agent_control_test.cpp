@@ -2,6 +2,7 @@
 // against the real reference gateway, both on loopback with the test PKI.
 #include "net/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
+#include "tests/agent/e2e/agent_process.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/wait.hpp"
 #include "tests/tools/agent-gateway/e2e/gateway_fixture.hpp"
@@ -29,33 +30,6 @@ std::string field_after(const std::string& text, const std::string& prefix) {
   if (at == std::string::npos) return {};
   const auto start = at + prefix.size();
   return text.substr(start, text.find('"', start) - start);
-}
-
-// SIGTERM must end the agent with 0; anything else (a crash, a sanitizer
-// report) fails the test with the agent's log.
-void check_clean_exit(ChildProcess& agent) {
-  const auto status = agent.terminate();
-  INFO("agent log:\n" << agent.log_text());
-  REQUIRE(status.has_value());
-  CHECK(*status == 0);
-}
-
-std::string pki(const std::string& rel) { return std::string(std::getenv("SR_TEST_PKI")) + "/" + rel; }
-
-// `cert`: a certificate in the test PKI ("agents/agent-1") or an absolute
-// path without the .pem/.key ending.
-std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, std::string cert,
-                                          std::vector<std::string> extra = {}) {
-  if (cert.front() != '/') cert = pki(cert);
-  std::vector<std::string> args{"run", "--backoff-initial", "200ms", "--backoff-max", "800ms",
-                                "--min-poll-interval", "200ms", "--grace", "10"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  // The bootstrap through the environment, as a container would set it.
-  return std::make_unique<ChildProcess>(
-      std::getenv("SR_AGENT"), args,
-      std::vector<std::string>{"SR_GATEWAY_ADDR=" + gateway, "SR_CERT_FILE=" + cert + ".pem",
-                               "SR_KEY_FILE=" + cert + ".key",
-                               "SR_CA_FILE=" + pki("agents/ca.pem")});
 }
 
 GatewayFixtureOptions acme_store(std::vector<std::string> extra = {}) {

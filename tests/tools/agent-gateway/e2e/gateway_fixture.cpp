@@ -1,5 +1,6 @@
 #include "tests/tools/agent-gateway/e2e/gateway_fixture.hpp"
 
+
 #include "tests/support/wait.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -76,6 +78,12 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
   if (!ready) fail_hard("agent-gateway did not become ready; its log:\n" + process_->log_text());
   grpc_address_ = field_of(*ready, "grpc");
   http_address_ = field_of(*ready, "http");
+}
+
+void GatewayFixture::kill_hard() {
+  ::kill(process_->pid(), SIGKILL);
+  process_->wait_exit();
+  process_.reset();
 }
 
 GatewayFixture::~GatewayFixture() {

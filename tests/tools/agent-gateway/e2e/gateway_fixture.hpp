@@ -44,6 +44,8 @@ class GatewayFixture {
   std::string http_get(const std::string& path) const;
 
   ChildProcess& process() { return *process_; }
+  // SIGKILL, as a crash or an OOM kill would end it; no exit check after.
+  void kill_hard();
   const std::string& grpc_address() const { return grpc_address_; }
 
  private:

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace sr::agent::log {
+namespace sr::log {
 
 enum class Level { debug = 0, info = 1, warn = 2, error = 3 };
 
@@ -20,4 +20,4 @@ inline void info(std::string_view source, std::string_view m) { write(Level::inf
 inline void warn(std::string_view source, std::string_view m) { write(Level::warn, source, m); }
 inline void error(std::string_view source, std::string_view m) { write(Level::error, source, m); }
 
-}  // namespace sr::agent::log
+}  // namespace sr::log

@@ -1,4 +1,4 @@
-#include "agent/log/logger.hpp"
+#include "net/log/logger.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <mutex>
 
-namespace sr::agent::log {
+namespace sr::log {
 
 namespace {
 
@@ -62,4 +62,4 @@ void write(Level level, std::string_view source, std::string_view message) {
   std::fflush(stderr);
 }
 
-}  // namespace sr::agent::log
+}  // namespace sr::log

@@ -1,0 +1,199 @@
+#include "agent/sync_once/sync_once.hpp"
+
+#include "net/io_pool.hpp"
+#include "net/log/logger.hpp"
+#include "net/read_file.hpp"
+#include "sync/config/source_config.hpp"
+#include "sync/pipeline/chunk.hpp"
+#include "sync/runtime/sync_runtime.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <mutex>
+
+namespace sr::agent {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Completed runs, handed from the pool to the main thread, which writes
+// them: file output never blocks a pool thread.
+struct Outbox {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<sync::CompletedRun>> runs;
+  bool idle = false;
+  bool interrupted = false;
+};
+
+std::string write_run(const sync::CompletedRun& run, std::ostream& out) {
+  const auto total = static_cast<std::int32_t>(run.spool->chunks());
+  sync::SyncMeta meta{run.sync_service_id, run.run_id, 0, total, run.spool->devices()};
+  std::string line;
+  for (std::int32_t i = 0; i < total; ++i) {
+    auto chunk = run.spool->read(static_cast<std::size_t>(i));
+    if (!chunk) return chunk.error();
+    meta.chunk_index = i;
+    sync::for_each_body(*chunk, [&](std::string_view body) {
+      line.assign(body);
+      sync::append_sync_meta(line, meta);
+      line += '\n';
+      out.write(line.data(), static_cast<std::streamsize>(line.size()));
+    });
+    if (!out) return "write failed";
+  }
+  out.flush();
+  return out ? std::string() : "write failed";
+}
+
+void draw_progress(const sync::SyncStats& stats, Clock::time_point started) {
+  std::uint64_t done = 0, expected = 0;
+  for (const auto& [name, s] : stats.snapshot()) {
+    done += s.running ? s.devices_so_far : s.last_devices;
+    expected += s.running ? s.expected_devices : s.last_devices;
+  }
+  const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  const double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  std::fprintf(stderr, "\r\033[K%llu / %s devices, %.0f devices/s",
+               static_cast<unsigned long long>(done),
+               expected ? std::to_string(expected).c_str() : "?", rate);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+int sync_once(const SyncOnceOptions& o) {
+  auto text = net::read_file(o.sources_file);
+  if (!text) {
+    std::cerr << "serviceradar-agent sync: " << o.sources_file << ": cannot read the sources file\n";
+    return 78;
+  }
+  auto config = sync::parse_sources(*text);
+  if (!config.fatal.empty()) {
+    std::cerr << "serviceradar-agent sync: " << o.sources_file << ": " << config.fatal << "\n";
+    return 78;
+  }
+  if (config.sources.empty()) {
+    for (const auto& e : config.errors) std::cerr << o.sources_file << ": " << e << "\n";
+    std::cerr << "serviceradar-agent sync: " << o.sources_file << ": no source to run\n";
+    return 78;
+  }
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (o.out != "-") {
+    file.open(o.out, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << "serviceradar-agent sync: cannot write " << o.out << "\n";
+      return 78;
+    }
+    out = &file;
+  }
+  auto spool = sync::SpoolStore::open({o.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(o.state_dir) / "spool",
+                                       static_cast<std::size_t>(o.spool_memory), o.spool_disk_cap});
+  if (!spool) {
+    std::cerr << "serviceradar-agent sync: " << spool.error() << "\n";
+    return 78;
+  }
+
+  net::IoPool pool(o.threads);
+  auto work = asio::make_work_guard(pool.executor());
+  Outbox box;
+  sync::SyncStats stats;
+  sync::RuntimeOptions ropts;
+  ropts.agent_id = o.agent_id;
+  ropts.partition = o.partition;
+  std::vector<std::string> warnings;
+  ropts.limits = sync::ChunkLimits::from_environment(warnings);
+  for (const auto& w : warnings) sr::log::warn("sync", w);
+  ropts.run_timeout = o.run_timeout;
+  ropts.once = o.once;
+  sync::SyncRuntime runtime(pool.executor(), ropts, *spool, stats, [&box](std::shared_ptr<sync::CompletedRun> run) {
+    std::lock_guard lock(box.mu);
+    box.runs.push_back(std::move(run));
+    box.cv.notify_all();
+  });
+  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    std::lock_guard lock(box.mu);
+    box.interrupted = true;
+    box.cv.notify_all();
+  });
+  pool.start();
+  const auto started = Clock::now();
+  runtime.apply(config);
+  auto mark_idle = [&box] {
+    std::lock_guard lock(box.mu);
+    box.idle = true;
+    box.cv.notify_all();
+  };
+  if (o.once) runtime.when_idle(mark_idle);
+
+  const bool terminal = o.progress && ::isatty(STDERR_FILENO);
+  std::string write_error;
+  for (;;) {
+    std::shared_ptr<sync::CompletedRun> run;
+    {
+      std::unique_lock lock(box.mu);
+      box.cv.wait_for(lock, std::chrono::milliseconds(250),
+                      [&] { return !box.runs.empty() || box.idle || box.interrupted; });
+      if (!box.runs.empty()) {
+        run = std::move(box.runs.front());
+        box.runs.pop_front();
+      } else if (box.idle || box.interrupted) {
+        break;
+      }
+    }
+    if (run) {
+      if (auto err = write_run(*run, *out); !err.empty() && write_error.empty())
+        write_error = fmt::format("{}: {}", o.out == "-" ? "stdout" : o.out, err);
+    }
+    if (terminal) draw_progress(stats, started);
+  }
+  if (terminal) std::fputs("\n", stderr);
+  bool interrupted = false;
+  {
+    std::lock_guard lock(box.mu);
+    interrupted = box.interrupted;
+  }
+  if (interrupted) {
+    std::promise<void> stopped;
+    runtime.stop([&] { stopped.set_value(); });
+    stopped.get_future().wait();
+  }
+  signals.cancel();
+  work.reset();
+  pool.join();
+
+  int status = interrupted ? 1 : 0;
+  const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  for (const auto& [name, s] : stats.snapshot()) {
+    std::cerr << fmt::format("{}: {} ({} devices in {:.2f} s){}{}\n", name,
+                             s.last_result.empty() ? "not run" : s.last_result, s.last_devices,
+                             s.last_duration_seconds, s.last_error.empty() ? "" : ": ", s.last_error);
+    if (s.last_result != "ok") status = 1;
+  }
+  for (const auto& e : config.errors) {
+    std::cerr << o.sources_file << ": " << e << "\n";
+    status = 1;
+  }
+  if (!write_error.empty()) {
+    std::cerr << "serviceradar-agent sync: " << write_error << "\n";
+    status = 1;
+  }
+  std::cerr << fmt::format("total: {:.2f} s\n", secs);
+  return status;
+}
+
+}  // namespace sr::agent

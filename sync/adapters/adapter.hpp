@@ -1,0 +1,46 @@
+// What every source type implements: fetch the inventory and hand it on as
+// DeviceUpdate batches. The runner owns scheduling, chunking and spooling;
+// an adapter only knows its API and its mapping.
+#pragma once
+
+#include "net/expected.hpp"
+#include "sync/config/source_config.hpp"
+#include "sync/device/device_update.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sr::sync {
+
+// Where an adapter puts its devices. push() waits while the pipeline is full
+// (backpressure) and returns false when the run is being stopped.
+class DeviceSink {
+ public:
+  virtual ~DeviceSink() = default;
+  virtual boost::asio::awaitable<bool> push(DeviceBatch batch) = 0;
+  // How many devices the source says it has (for progress), when it says.
+  virtual void expect_total(std::uint64_t total) = 0;
+};
+
+// What a run knows besides the source's own config.
+struct RunInfo {
+  std::uint64_t run_number = 0;  // 0 for the runner's first run
+  std::string agent_id, gateway_id, partition;  // source's own, else the agent's
+  std::string timestamp;         // RFC 3339, when the run started
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  // Streams the source's devices into `sink`; "" when the run completed,
+  // else why it failed, naming the stage (never a credential).
+  virtual boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) = 0;
+};
+
+// The adapter for the source's type, or why the source cannot run.
+net::Expected<std::unique_ptr<Adapter>> make_adapter(const SourceConfig& source);
+
+}  // namespace sr::sync

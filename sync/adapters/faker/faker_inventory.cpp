@@ -1,0 +1,92 @@
+#include "sync/adapters/faker/faker_inventory.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+namespace sr::sync::faker {
+
+namespace {
+
+constexpr std::array<std::string_view, 12> kManufacturers = {
+    "CISCO", "ARUBA", "JUNIPER", "DELL", "HP", "LENOVO", "APPLE", "SAMSUNG", "AXIS", "HONEYWELL", "SIEMENS", "PHILIPS"};
+constexpr std::array<std::string_view, 10> kTypes = {
+    "SWITCH", "ROUTER", "LAPTOP", "SERVER", "PHONE", "CAMERA", "PRINTER", "PLC", "THERMOSTAT", "INFUSION-PUMP"};
+constexpr std::array<std::string_view, 10> kCategories = {
+    "Network Equipment", "Network Equipment", "Computers", "Computers", "Handhelds",
+    "IoT", "Printers", "Industrial", "Building Automation", "Medical"};
+constexpr std::array<std::string_view, 6> kOs = {
+    "IOS XE 17.9", "Windows 11", "Ubuntu 22.04", "iOS 17", "Android 14", "Embedded Linux"};
+constexpr std::array<std::string_view, 8> kTags = {
+    "managed", "corporate", "guest", "ot", "critical", "byod", "lab", "pci"};
+constexpr std::array<std::string_view, 4> kBoundaries = {"Corporate", "Guest", "OT", "Lab"};
+constexpr std::uint64_t kSlots172 = (1u << 20) - 2;  // 172.16.0.1 .. 172.31.255.254
+
+std::uint64_t splitmix(std::uint64_t x) noexcept {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+std::string mac_text(std::uint64_t bits) {
+  return fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", 0x02u,  // locally administered
+                     (bits >> 32) & 0xFF, (bits >> 24) & 0xFF, (bits >> 16) & 0xFF,
+                     (bits >> 8) & 0xFF, bits & 0xFF);
+}
+
+}  // namespace
+
+std::string slot_ip(std::uint64_t slot) {
+  std::uint64_t addr;
+  if (slot < kSlots172) addr = (172ull << 24 | 16ull << 16) + slot + 1;
+  else addr = (10ull << 24) + (slot - kSlots172) + 1;
+  return fmt::format("{}.{}.{}.{}", (addr >> 24) & 0xFF, (addr >> 16) & 0xFF, (addr >> 8) & 0xFF, addr & 0xFF);
+}
+
+Inventory::Inventory(InventoryOptions options) : options_(options) {}
+
+std::uint64_t Inventory::hash(std::uint64_t a, std::uint64_t b) const noexcept {
+  return splitmix(splitmix(options_.seed ^ (a * 0x100000001B3ull)) ^ b);
+}
+
+std::string Inventory::ip_of(std::uint64_t index, std::uint64_t epoch) const {
+  std::uint64_t slot = index;
+  const std::uint64_t partner = index ^ 1;
+  if (epoch > 0 && partner < options_.total_devices) {
+    const double draw = static_cast<double>(hash(epoch, index / 2) >> 11) * 0x1.0p-53;
+    if (draw < options_.churn) slot = partner;
+  }
+  return slot_ip(slot);
+}
+
+std::size_t Inventory::mac_count(std::uint64_t index) const {
+  const auto h = hash(index, 0xC0FFEE);
+  // Most devices have 1..3 interfaces; one in twenty is a hub with up to 200.
+  return (h % 20 == 0) ? 1 + (h >> 8) % 200 : 1 + (h >> 8) % 3;
+}
+
+FakeDevice Inventory::device(std::uint64_t index, std::uint64_t epoch, bool with_all_macs) const {
+  const auto h = hash(index, 0);
+  FakeDevice d;
+  d.id = index + 1;
+  d.ip = ip_of(index, epoch);
+  const auto kind = h % kTypes.size();
+  d.type = kTypes[kind];
+  d.category = kCategories[kind];
+  d.manufacturer = kManufacturers[(h >> 8) % kManufacturers.size()];
+  d.model = fmt::format("{}-{}", d.manufacturer.substr(0, 3), 1000 + (h >> 16) % 9000);
+  d.os = kOs[(h >> 24) % kOs.size()];
+  d.boundaries = kBoundaries[(h >> 28) % kBoundaries.size()];
+  d.name = fmt::format("FAKER-{}-{}-{:05}", d.manufacturer, d.type, index);
+  d.risk_level = static_cast<int>((h >> 32) % 100);
+  const auto macs = with_all_macs ? mac_count(index) : 1;
+  d.macs.reserve(macs);
+  for (std::size_t m = 0; m < macs; ++m) d.macs.push_back(mac_text(hash(index, 0xAC + m)));
+  for (std::size_t t = 0; t < kTags.size(); ++t)
+    if ((h >> (40 + t)) & 1) d.tags.emplace_back(kTags[t]);
+  return d;
+}
+
+}  // namespace sr::sync::faker

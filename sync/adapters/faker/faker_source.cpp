@@ -1,0 +1,95 @@
+#include "sync/adapters/faker/faker_source.hpp"
+
+#include <boost/asio/this_coro.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace sr::sync::faker {
+
+namespace {
+
+template <class T>
+bool read_setting(const SourceConfig& s, const char* key, T& out, std::string& err) {
+  auto text = s.setting(key);
+  if (!text) return true;
+  if constexpr (std::is_same_v<T, double>) {
+    try {
+      std::size_t used = 0;
+      out = std::stod(*text, &used);
+      if (used == text->size() && out >= 0 && out <= 1) return true;
+    } catch (const std::exception&) {
+    }
+    err = fmt::format("{} must be a number from 0 to 1, not \"{}\"", key, *text);
+    return false;
+  } else {
+    auto n = parse_int_text(*text);
+    if (n && *n >= 0) {
+      out = static_cast<T>(*n);
+      return true;
+    }
+    err = fmt::format("{} must be a non-negative integer, not \"{}\"", key, *text);
+    return false;
+  }
+}
+
+}  // namespace
+
+net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
+  FakerSourceOptions o;
+  std::string err;
+  if (!read_setting(source, "total_devices", o.inventory.total_devices, err) ||
+      !read_setting(source, "seed", o.inventory.seed, err) ||
+      !read_setting(source, "churn", o.inventory.churn, err) ||
+      !read_setting(source, "page_size", o.page_size, err))
+    return net::Expected<FakerSourceOptions>::failure(err);
+  if (source.batch_size > 0 && !source.setting("page_size")) o.page_size = static_cast<std::size_t>(source.batch_size);
+  o.page_size = std::clamp<std::size_t>(o.page_size, 1, 100'000);
+  return o;
+}
+
+FakerSource::FakerSource(const SourceConfig& source, FakerSourceOptions options)
+    : name_(source.name), options_(options), inventory_(options.inventory) {}
+
+void FakerSource::map(const FakeDevice& raw, const RunInfo& info, DeviceUpdate& d) {
+  d.ip = raw.ip;
+  d.device_id = info.partition + ":" + raw.ip;
+  d.mac = raw.macs.empty() ? std::string() : raw.macs.front();
+  d.hostname = raw.name;
+  d.source = "armis";  // the faker stands in for an Armis inventory
+  d.agent_id = info.agent_id;
+  d.gateway_id = info.gateway_id;
+  d.partition = info.partition;
+  d.timestamp = info.timestamp;
+  d.confidence = 7;
+  const auto id = std::to_string(raw.id);
+  d.metadata.reserve(12);
+  d.meta("integration_type", "faker");
+  d.meta("faker_device_id", id);
+  d.meta("integration_id", id);
+  d.meta("armis_type", raw.type);
+  d.meta("armis_category", raw.category);
+  d.meta("manufacturer", raw.manufacturer);
+  d.meta("model", raw.model);
+  d.meta("operating_system", raw.os);
+  d.meta("armis_boundaries", raw.boundaries);
+  if (raw.risk_level > 0) d.meta("armis_risk_level", std::to_string(raw.risk_level));
+  std::string tags;
+  for (const auto& t : raw.tags) tags += (tags.empty() ? "" : ",") + t;
+  d.meta("armis_tags", std::move(tags));
+}
+
+boost::asio::awaitable<std::string> FakerSource::run(const RunInfo& info, DeviceSink& sink) {
+  const auto total = inventory_.size();
+  sink.expect_total(total);
+  for (std::uint64_t from = 0; from < total; from += options_.page_size) {
+    const auto n = std::min<std::uint64_t>(options_.page_size, total - from);
+    DeviceBatch batch(n);
+    for (std::uint64_t i = 0; i < n; ++i)
+      map(inventory_.device(from + i, info.run_number, false), info, batch[i]);
+    if (!co_await sink.push(std::move(batch))) co_return "stopped";
+  }
+  co_return std::string();
+}
+
+}  // namespace sr::sync::faker

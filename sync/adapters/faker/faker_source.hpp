@@ -1,0 +1,33 @@
+// The `faker` source type: the synthetic inventory mapped as an Armis device
+// would be, page by page, with churn between runs (epoch = run number).
+#pragma once
+
+#include "sync/adapters/adapter.hpp"
+#include "sync/adapters/faker/faker_inventory.hpp"
+
+namespace sr::sync::faker {
+
+struct FakerSourceOptions {
+  InventoryOptions inventory;
+  std::size_t page_size = 1000;
+};
+
+// Reads total_devices, seed, churn and page_size from the source's keys or
+// credentials; errors name the key.
+net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source);
+
+class FakerSource final : public Adapter {
+ public:
+  FakerSource(const SourceConfig& source, FakerSourceOptions options);
+  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+
+  // One device as the faker source sends it.
+  static void map(const FakeDevice& raw, const RunInfo& info, DeviceUpdate& out);
+
+ private:
+  std::string name_;
+  FakerSourceOptions options_;
+  Inventory inventory_;
+};
+
+}  // namespace sr::sync::faker

@@ -1,0 +1,67 @@
+// The integration sources in a config_json (wire-contract.md, "config_json").
+// Parsing is lenient where the real producer is sloppy (booleans and numbers
+// as strings); a bad source is skipped with an error naming it and the key,
+// and never stops the others.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sr::sync {
+
+struct QueryConfig {
+  std::string label, query;
+  std::vector<std::string> sweep_modes;
+};
+
+struct SourceConfig {
+  std::string name;  // the key under "sources"
+  std::string type;  // armis | netbox | faker
+  std::string endpoint, prefix, agent_id, gateway_id, partition, custom_field, sync_service_id;
+  std::map<std::string, std::string> credentials;  // never logged
+  std::vector<QueryConfig> queries;
+  std::vector<std::string> network_blacklist;      // CIDR text, validated
+  std::chrono::nanoseconds poll_interval{0};       // after the top-level default
+  std::chrono::nanoseconds discovery_interval{0};
+  std::chrono::nanoseconds sweep_interval{0};
+  std::chrono::nanoseconds run_timeout{0};         // 0: the runtime's default
+  std::int64_t batch_size = 0;
+  bool insecure_skip_verify = false;
+  std::string ca_file;  // extra trust for this source's endpoint
+  // Adapter options that are not part of the common schema (the faker's
+  // total_devices, seed, churn), as text.
+  std::map<std::string, std::string> options;
+  // The source's JSON as received plus the defaults it took: any change
+  // restarts its runner.
+  std::string fingerprint;
+
+  // Looks a setting up in options, then in credentials (where the seed's
+  // producer puts page_size and the faker's knobs).
+  std::optional<std::string> setting(const std::string& key) const;
+};
+
+struct SourcesConfig {
+  std::vector<SourceConfig> sources;
+  std::vector<std::string> errors;    // skipped sources and why
+  std::vector<std::string> warnings;  // unknown keys, skipped types
+  std::string fatal;  // set when the document as a whole is unusable (not JSON, not an object)
+};
+
+SourcesConfig parse_sources(std::string_view config_json);
+
+// Lenient scalars: "true"/"false"/"1"/"0"/"yes"/"no", integers as text.
+std::optional<bool> parse_bool_text(std::string_view text);
+std::optional<std::int64_t> parse_int_text(std::string_view text);
+
+// "3145728", "512KB", "3MiB", "2GB" (K/M/G are powers of 1024).
+std::optional<std::uint64_t> parse_size_text(std::string_view text);
+
+// "10.0.0.0/8", "fd00::/8": empty when valid, else why not.
+std::string validate_cidr(std::string_view text);
+
+}  // namespace sr::sync

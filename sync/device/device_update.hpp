@@ -1,0 +1,50 @@
+// One device as the platform receives it (wire-contract.md, "Device
+// update"), and its JSON written straight into a chunk buffer: no DOM per
+// device on the hot path.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace sr::sync {
+
+struct DeviceUpdate {
+  std::string device_id;   // <partition>:<ip>
+  std::string ip;
+  std::string mac;         // optional, AA:BB:CC:DD:EE:FF
+  std::string hostname;    // optional
+  std::string source;      // armis, netbox, integration, ...
+  std::string agent_id;
+  std::string gateway_id;
+  std::string partition;
+  std::string timestamp;   // RFC 3339 UTC with nanoseconds
+  int confidence = 7;
+  std::optional<bool> is_available;  // integrations leave it unknown
+  std::vector<std::pair<std::string, std::string>> metadata;  // in insertion order
+
+  // Keys must be unique; callers add each key once.
+  void meta(std::string key, std::string value) {
+    if (!value.empty()) metadata.emplace_back(std::move(key), std::move(value));
+  }
+};
+
+using DeviceBatch = std::vector<DeviceUpdate>;
+
+// Appends `s` as a JSON string literal (quotes included). Text is passed
+// through as UTF-8; control characters, quotes and backslashes are escaped.
+void append_json_string(std::string& out, std::string_view s);
+
+// Appends the device as a JSON object *without* its closing brace, so the
+// run's sync_meta can follow once the run is complete (see chunk_message).
+// Empty optional fields are left out.
+void append_device_body(std::string& out, const DeviceUpdate& d);
+
+// "2026-11-25T11:31:58.123456789Z" for a Unix time in nanoseconds.
+std::string rfc3339_nanos(std::int64_t unix_ns);
+std::int64_t unix_now_ns();
+
+}  // namespace sr::sync

@@ -1,0 +1,50 @@
+// Cuts a run's devices into chunks: each chunk's message stays within
+// max_bytes (the JSON array's bytes, brackets and commas counted, sync_meta
+// at its widest) and max_entries. One device larger than max_bytes gets a
+// chunk of its own.
+#pragma once
+
+#include "sync/device/device_update.hpp"
+#include "sync/pipeline/chunk.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sr::sync {
+
+struct ChunkLimits {
+  static constexpr std::size_t kMinBytes = 64 * 1024;            // contract's floor
+  static constexpr std::size_t kMaxBytes = 15 * 1024 * 1024 - 64 * 1024;  // gateway takes 15 MiB
+  static constexpr std::size_t kMinEntries = 100;                 // contract's floor
+
+  std::size_t max_bytes = 3 * 1024 * 1024;  // the mission's ~3 MiB, under gRPC's 4 MiB default
+  std::size_t max_entries = 10'000;
+
+  // SWEEP_RESULTS_MAX_CHUNK_BYTES (bytes, or 512KB / 3MiB) and
+  // SWEEP_RESULTS_MAX_HOSTS_PER_CHUNK, clamped to the floors above; each
+  // bad or clamped value adds a warning naming the variable.
+  static ChunkLimits from_environment(std::vector<std::string>& warnings);
+};
+
+class Chunker {
+ public:
+  Chunker(ChunkLimits limits, std::size_t meta_reserve);
+
+  // Adds a device; returns the chunk it sealed, if the device did not fit.
+  std::optional<ChunkData> add(const DeviceUpdate& device);
+  // Seals the open chunk, if it holds any device.
+  std::optional<ChunkData> finish();
+
+  // Size the open chunk's message will have at most.
+  std::size_t open_bound() const noexcept { return bound_; }
+
+ private:
+  ChunkLimits limits_;
+  std::size_t meta_reserve_;
+  ChunkData open_;
+  std::size_t bound_ = 2;  // '[' and ']'
+};
+
+}  // namespace sr::sync

@@ -1,0 +1,48 @@
+// Per-source counters of the sync runtime and the sender, read by the
+// heartbeat (status JSON) and /metrics. Thread-safe; cheap to update.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace sr::sync {
+
+struct SourceStats {
+  std::string type;
+  // Runs.
+  std::uint64_t runs_started = 0, runs_succeeded = 0, runs_failed = 0, ticks_skipped = 0;
+  std::uint64_t devices_total = 0, chunks_total = 0, filtered_total = 0;
+  double run_seconds_total = 0;
+  bool running = false;
+  std::uint64_t expected_devices = 0, devices_so_far = 0;  // the run in flight
+  std::int64_t last_run_unix = 0;   // when the last run ended
+  std::string last_result;          // "", ok, failed
+  std::uint64_t last_devices = 0;
+  double last_duration_seconds = 0;
+  std::string last_error;
+  // Delivery.
+  std::uint64_t runs_sent = 0, send_failures = 0, runs_superseded = 0, runs_dropped = 0;
+  std::uint64_t chunks_sent = 0, bytes_sent = 0, devices_sent = 0;
+  std::string last_send_error;
+};
+
+class SyncStats {
+ public:
+  void update(const std::string& source, const std::function<void(SourceStats&)>& f);
+  void remove(const std::string& source);
+  SourceStats get(const std::string& source) const;
+  std::map<std::string, SourceStats> snapshot() const;
+
+  // {"sources":{"<name>":{"type":..,"last_run":..,"result":..,"devices":..,"error":..,...}}}
+  std::string status_json() const;
+  std::string metrics_text() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, SourceStats> sources_;
+};
+
+}  // namespace sr::sync

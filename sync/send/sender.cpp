@@ -1,0 +1,221 @@
+#include "sync/send/sender.hpp"
+
+#include "net/grpc_bridge/client_writer.hpp"
+#include "net/log/logger.hpp"
+#include "sync/pipeline/chunk.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+namespace sr::sync {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Codes after which sending the same run again cannot succeed.
+bool refused(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+asio::awaitable<bool> cancelled() {
+  auto state = co_await asio::this_coro::cancellation_state;
+  co_return state.cancelled() != asio::cancellation_type::none;
+}
+
+}  // namespace
+
+Sender::Sender(asio::any_io_executor ex, SenderOptions options, SyncStats& stats)
+    : strand_(asio::make_strand(ex)), options_(std::move(options)), stats_(stats), wake_(strand_) {
+  wake_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void Sender::wake() { wake_.cancel(); }
+
+void Sender::deliver(std::shared_ptr<CompletedRun> run) {
+  asio::post(strand_, [this, run = std::move(run)]() mutable {
+    auto& slot = pending_[run->source];
+    if (slot) {
+      stats_.update(run->source, [](SourceStats& s) { ++s.runs_superseded; });
+      sr::log::info(run->source, fmt::format("unsent run {} replaced by the newer run {}", slot->run_id, run->run_id));
+    }
+    slot = std::move(run);
+    queued_ = pending_.size();
+    wake();
+  });
+}
+
+void Sender::set_link(std::shared_ptr<Stub> stub, std::string gateway_id) {
+  asio::post(strand_, [this, stub = std::move(stub), gateway_id = std::move(gateway_id)]() mutable {
+    stub_ = std::move(stub);
+    gateway_id_ = std::move(gateway_id);
+    ++link_generation_;
+    wake();
+  });
+}
+
+void Sender::drain() {
+  asio::post(strand_, [this] {
+    draining_ = true;
+    wake();
+  });
+}
+
+std::shared_ptr<CompletedRun> Sender::take_next() {
+  auto oldest = pending_.end();
+  for (auto it = pending_.begin(); it != pending_.end(); ++it)
+    if (oldest == pending_.end() || it->second->sequence < oldest->second->sequence) oldest = it;
+  if (oldest == pending_.end()) return nullptr;
+  auto run = std::move(oldest->second);
+  pending_.erase(oldest);
+  queued_ = pending_.size();
+  return run;
+}
+
+monitoring::GatewayStatusChunk Sender::make_chunk(const SenderOptions& o, const std::string& gateway_id,
+                                                  std::string message, std::int32_t index,
+                                                  std::int32_t total) {
+  monitoring::GatewayStatusChunk c;
+  auto* svc = c.add_services();
+  svc->set_service_name("sync");
+  svc->set_service_type("sync");
+  svc->set_source("results");
+  svc->set_available(true);
+  svc->set_agent_id(o.agent_id);
+  svc->set_gateway_id(gateway_id);
+  svc->set_partition(o.partition.empty() ? "default" : o.partition);
+  svc->set_message(std::move(message));
+  c.set_gateway_id(gateway_id);
+  c.set_agent_id(o.agent_id);
+  c.set_timestamp(unix_now());
+  c.set_partition(o.partition.empty() ? "default" : o.partition);
+  c.set_chunk_index(index);
+  c.set_total_chunks(total);
+  c.set_is_final(index + 1 == total);
+  c.set_version(o.version);
+  c.set_hostname(o.hostname);
+  c.set_os(o.os);
+  c.set_arch(o.arch);
+  return c;
+}
+
+asio::awaitable<Sender::Outcome> Sender::send(const CompletedRun& run, std::shared_ptr<Stub> stub,
+                                              std::string gateway_id) {
+  using Writer = grpc_bridge::ClientWriter<monitoring::GatewayStatusChunk, monitoring::GatewayStatusResponse>;
+  Outcome out;
+  const auto total = static_cast<std::int32_t>(run.spool->chunks());
+  // A deadline on every call, generous for a slow link: 1 min + 10 s a chunk.
+  const auto deadline = 60s + 10s * total;
+  auto writer = Writer::start(strand_, grpc_bridge::CallOptions::timeout(deadline),
+                              [s = stub.get()](auto* ctx, auto* resp, auto* reactor) {
+                                s->async()->StreamStatus(ctx, resp, reactor);
+                              });
+  SyncMeta meta{run.sync_service_id, run.run_id, 0, total, run.spool->devices()};
+  bool broken = false;
+  for (std::int32_t i = 0; i < total && !broken; ++i) {
+    auto chunk = run.spool->read(static_cast<std::size_t>(i));
+    if (!chunk) {
+      writer.cancel();
+      co_await writer.async_finish(use_awaitable);
+      out.error = chunk.error();
+      co_return out;  // the spool is damaged: resending cannot help
+    }
+    meta.chunk_index = i;
+    auto message = build_chunk_message(*chunk, meta);
+    const auto bytes = message.size();
+    broken = !co_await writer.async_write(make_chunk(options_, gateway_id, std::move(message), i, total),
+                                          use_awaitable);
+    if (!broken) {
+      ++out.chunks;
+      out.bytes += bytes;
+    }
+  }
+  const grpc::Status status = co_await writer.async_finish(use_awaitable);
+  if (status.ok()) {
+    out.ok = true;
+    co_return out;
+  }
+  out.error = fmt::format("StreamStatus: {} ({})", status.error_message(), static_cast<int>(status.error_code()));
+  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+    out.error += ": the gateway takes smaller chunks (SWEEP_RESULTS_MAX_CHUNK_BYTES)";
+  out.retry = !refused(status.error_code());
+  co_return out;
+}
+
+asio::awaitable<void> Sender::run() {
+  auto retry = options_.retry_initial;
+  asio::steady_timer pause(strand_);
+  for (;;) {
+    while (!draining_ && (!stub_ || pending_.empty())) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(asio::as_tuple(use_awaitable));
+      if (co_await cancelled()) co_return;
+    }
+    if (draining_) co_return;
+    auto run = take_next();
+    const auto started = std::chrono::steady_clock::now();
+    auto outcome = co_await send(*run, stub_, gateway_id_);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stats_.update(run->source, [&](SourceStats& s) {
+      s.chunks_sent += outcome.chunks;
+      s.bytes_sent += outcome.bytes;
+      if (outcome.ok) {
+        ++s.runs_sent;
+        s.devices_sent += run->spool->devices();
+        s.last_send_error.clear();
+      } else {
+        ++s.send_failures;
+        if (!outcome.retry) ++s.runs_dropped;
+        s.last_send_error = outcome.error;
+      }
+    });
+    if (outcome.ok) {
+      sr::log::info(run->source, fmt::format("run {} delivered: {} devices in {} chunks, {:.1f} MiB in {:.2f} s",
+                                             run->run_id, run->spool->devices(), outcome.chunks,
+                                             static_cast<double>(outcome.bytes) / (1 << 20), secs));
+      retry = options_.retry_initial;
+      continue;
+    }
+    if (co_await cancelled()) co_return;
+    if (!outcome.retry) {
+      sr::log::error(run->source, fmt::format("run {} refused by the gateway, dropped: {}", run->run_id, outcome.error));
+      continue;
+    }
+    if (!pending_.count(run->source)) pending_[run->source] = run;  // unless a newer run arrived
+    queued_ = pending_.size();
+    sr::log::warn(run->source, fmt::format("run {} not delivered ({}): resending in {} ms", run->run_id,
+                                           outcome.error, retry.count()));
+    pause.expires_after(retry);
+    co_await pause.async_wait(asio::as_tuple(use_awaitable));
+    if (co_await cancelled()) co_return;
+    retry = std::min(retry * 2, options_.retry_max);
+  }
+}
+
+std::string Sender::metrics_text() const {
+  return fmt::format("# HELP serviceradar_sync_runs_queued Complete runs waiting to be sent.\n"
+                     "# TYPE serviceradar_sync_runs_queued gauge\nserviceradar_sync_runs_queued {}\n",
+                     queued_.load());
+}
+
+}  // namespace sr::sync

@@ -1,0 +1,80 @@
+// DeviceUpdate JSON: written straight into a buffer, valid JSON, exact keys.
+#include "sync/device/device_update.hpp"
+#include "sync/device/network_filter.hpp"
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+using namespace sr::sync;
+namespace json = boost::json;
+
+namespace {
+DeviceUpdate sample() {
+  DeviceUpdate d;
+  d.device_id = "edge:10.0.0.1";
+  d.ip = "10.0.0.1";
+  d.mac = "AA:BB:CC:DD:EE:FF";
+  d.hostname = "host \"one\"\\\n\t\x01";
+  d.source = "armis";
+  d.agent_id = "agent-1";
+  d.partition = "edge";
+  d.timestamp = rfc3339_nanos(1'700'000'000'123'456'789);
+  d.meta("integration_type", "armis");
+  d.meta("empty", "");  // left out
+  d.meta("unicode", "Zürich");
+  return d;
+}
+}  // namespace
+
+TEST_CASE("a device body closed with '}' is valid JSON with the contract's keys", "[sync][device]") {
+  std::string body;
+  append_device_body(body, sample());
+  body += '}';
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  REQUIRE_FALSE(ec);
+  const auto& o = v.as_object();
+  CHECK(o.at("device_id") == "edge:10.0.0.1");
+  CHECK(o.at("ip") == "10.0.0.1");
+  CHECK(o.at("mac") == "AA:BB:CC:DD:EE:FF");
+  CHECK(o.at("hostname") == "host \"one\"\\\n\t\x01");
+  CHECK(o.at("source") == "armis");
+  CHECK(o.at("partition") == "edge");
+  CHECK(o.at("timestamp") == "2023-11-14T22:13:20.123456789Z");
+  CHECK(o.at("confidence") == 7);
+  CHECK_FALSE(o.contains("is_available"));  // integrations leave it unknown
+  CHECK_FALSE(o.contains("gateway_id"));    // empty optional fields are left out
+  CHECK(o.at("metadata").as_object().size() == 2);
+  CHECK(o.at("metadata").at("unicode") == "Zürich");
+  CHECK_FALSE(o.at("metadata").as_object().contains("agent_id"));
+}
+
+TEST_CASE("JSON strings escape quotes, backslashes and control characters only", "[sync][device]") {
+  std::string out;
+  append_json_string(out, std::string("a\"b\\c\nd\x1f" "e/\xC3\xA9"));
+  CHECK(out == "\"a\\\"b\\\\c\\nd\\u001fe/\xC3\xA9\"");  // UTF-8 passes through
+  out.clear();
+  append_json_string(out, "");
+  CHECK(out == "\"\"");
+}
+
+TEST_CASE("RFC 3339 timestamps are UTC with nine fraction digits", "[sync][device]") {
+  CHECK(rfc3339_nanos(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(rfc3339_nanos(1'000'000'001) == "1970-01-01T00:00:01.000000001Z");
+  CHECK(rfc3339_nanos(-1) == "1969-12-31T23:59:59.999999999Z");
+}
+
+TEST_CASE("network_blacklist drops IPv4 and IPv6 addresses inside the CIDRs", "[sync][device]") {
+  NetworkFilter f({"10.0.0.0/8", "192.168.1.128/25", "fd00::/8", "203.0.113.7/32"});
+  CHECK(f.blocks("10.255.1.1"));
+  CHECK_FALSE(f.blocks("11.0.0.1"));
+  CHECK(f.blocks("192.168.1.200"));
+  CHECK_FALSE(f.blocks("192.168.1.127"));
+  CHECK(f.blocks("fd12::1"));
+  CHECK_FALSE(f.blocks("fe80::1"));
+  CHECK(f.blocks("203.0.113.7"));
+  CHECK_FALSE(f.blocks("203.0.113.8"));
+  CHECK_FALSE(f.blocks("not-an-ip"));
+  CHECK(NetworkFilter({"0.0.0.0/0"}).blocks("8.8.8.8"));
+  CHECK(NetworkFilter({}).empty());
+}
