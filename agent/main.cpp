@@ -8,6 +8,7 @@
 //   serviceradar-agent version
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
+#include "agent/state/config_cache.hpp"
 #include "agent/sync_once/sync_once.hpp"
 #include "net/log/logger.hpp"
 #include "agent/version.hpp"
@@ -221,7 +222,28 @@ int run(const po::variables_map& vm) {
     sender.set_link(std::move(stub), gateway_id);
   };
   hooks.status_json = [&stats] { return stats.status_json(); };
+  // The last good config survives a restart without the gateway.
+  const auto cache_mode = config.config_cache == "off"     ? CacheMode::off
+                          : config.config_cache == "plain" ? CacheMode::plain
+                                                           : CacheMode::sealed;
+  ConfigCache cache(config.state_dir, config.state_dir.empty() ? CacheMode::off : cache_mode,
+                    sr::net::read_file(config.key_file).value_or(""));
+  hooks.config_applied = [&cache](const std::string& version, const std::string& config_json) {
+    if (auto err = cache.save({version, config_json}); !err.empty())
+      sr::log::warn("control", "config cache not written: " + err);
+  };
   ControlPlane control(strand, config, *id, Backoff{*initial, *max}, std::move(hooks));
+  if (cache.mode() != CacheMode::off) {
+    if (auto cached = cache.load()) {
+      auto sources = sr::sync::parse_sources(cached->config_json);
+      sr::log::info("control", fmt::format("running the cached config {} ({} source(s)) until the gateway answers",
+                                           cached->version, sources.sources.size()));
+      control.adopt_cached(cached->version);
+      runtime.apply(sources);
+    } else {
+      sr::log::debug("control", cached.error());
+    }
+  }
   sr::log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
                                  version(), id->agent_id, id->partition, config.gateway_addr));
 

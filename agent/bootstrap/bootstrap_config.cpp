@@ -38,6 +38,7 @@ const std::vector<BootstrapKey>& bootstrap_keys() {
       {"spool_disk_cap", "SR_SPOOL_DISK_CAP", "most disk the spool may use (2GiB)"},
       {"run_timeout", "SR_RUN_TIMEOUT", "time limit of one sync run (10m)"},
       {"min_sync_interval", "SR_MIN_SYNC_INTERVAL", "floor of source poll/discovery intervals (10s)"},
+      {"config_cache", "SR_CONFIG_CACHE", "last config in state_dir: sealed (default), plain or off"},
   };
   return keys;
 }
@@ -77,6 +78,11 @@ struct Setter {
       if (text != "debug" && text != "info" && text != "warn" && text != "error")
         return "must be debug, info, warn or error, not '" + text + "'";
       return str(c.log_level);
+    }
+    if (key == "config_cache") {
+      if (text != "sealed" && text != "plain" && text != "off")
+        return "must be sealed, plain or off, not '" + text + "'";
+      return str(c.config_cache);
     }
     if (key == "log_format") {
       if (text != "text" && text != "json") return "must be text or json, not '" + text + "'";

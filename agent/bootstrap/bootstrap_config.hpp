@@ -35,6 +35,7 @@ struct BootstrapConfig {
   std::uint64_t spool_disk_cap = 2ull << 30;  // spool files, all sources together
   std::chrono::milliseconds run_timeout{std::chrono::minutes(10)};  // per run, unless the source sets one
   std::chrono::milliseconds min_sync_interval{std::chrono::seconds(10)};  // floor of source intervals
+  std::string config_cache = "sealed";  // sealed | plain | off (see agent/state/config_cache.hpp)
 };
 
 struct Bootstrap {

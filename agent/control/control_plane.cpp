@@ -170,6 +170,12 @@ void ControlPlane::apply(const std::string& version, const std::string& config_j
   log::info("control", fmt::format("config {} applied ({}): {} source(s){}{}", version, how,
                                    sources.sources.size(), sources.sources.empty() ? "" : ": ", list));
   if (hooks_.apply_config) hooks_.apply_config(version, sources);
+  if (hooks_.config_applied) hooks_.config_applied(version, config_json);
+}
+
+void ControlPlane::adopt_cached(const std::string& version) {
+  std::lock_guard lock(mu_);
+  version_ = version;
 }
 
 void ControlPlane::count_rpc(const char* method, const grpc::Status& status) {

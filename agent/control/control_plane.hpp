@@ -44,6 +44,8 @@ struct ControlHooks {
   std::function<void(const std::string& version, const sync::SourcesConfig& sources)> apply_config;
   // A session started (stub, gateway id) or ended (nullptr, "").
   std::function<void(std::shared_ptr<monitoring::AgentGatewayService::Stub>, const std::string&)> session;
+  // After a config was applied: its version and text (for the config cache).
+  std::function<void(const std::string& version, const std::string& config_json)> config_applied;
   // The heartbeat's per-source state: {"sources":{...}}.
   std::function<std::string()> status_json;
 };
@@ -64,6 +66,10 @@ class ControlPlane {
   // From any thread: the next session uses `config` (a rotated certificate,
   // a new gateway address); the current one ends now.
   void reconfigure(BootstrapConfig config);
+
+  // Before run(): a config from the cache is running; Hello reports its
+  // version, so the gateway sends a config only when it has a newer one.
+  void adopt_cached(const std::string& version);
 
   // For /readyz: enrolled now and a config applied.
   bool ready() const noexcept { return enrolled_ && applied_; }

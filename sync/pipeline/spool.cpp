@@ -1,6 +1,7 @@
 #include "sync/pipeline/spool.hpp"
 
 #include <fcntl.h>
+#include <csignal>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +27,16 @@ bool take(std::atomic<std::uint64_t>& used, std::uint64_t bytes, std::uint64_t c
   } while (!used.compare_exchange_weak(now, now + bytes));
   return true;
 }
+// run-<pid>-<n>.spool: a file of another live process (a second agent on
+// the same state directory, a misconfiguration) is not ours to remove.
+bool owner_alive(const fs::path& file) {
+  const auto name = file.stem().string();
+  if (name.rfind("run-", 0) != 0) return false;
+  const long pid = std::strtol(name.c_str() + 4, nullptr, 10);
+  if (pid <= 0 || pid == ::getpid()) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
 }  // namespace
 
 SpoolStore::SpoolStore(SpoolOptions options, bool temporary)
@@ -52,7 +63,8 @@ net::Expected<std::shared_ptr<SpoolStore>> SpoolStore::open(SpoolOptions options
   std::shared_ptr<SpoolStore> store(new SpoolStore(std::move(options), temporary));
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(store->dir_, ec)) {
-    if (entry.path().extension() == kSuffix && fs::remove(entry.path(), ec)) ++store->leftovers_removed_;
+    if (entry.path().extension() != kSuffix || owner_alive(entry.path())) continue;
+    if (fs::remove(entry.path(), ec)) ++store->leftovers_removed_;
   }
   if (ec)
     return Result::failure(fmt::format("spool: cannot list {}: {}", store->dir_.string(), ec.message()));

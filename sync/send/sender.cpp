@@ -190,9 +190,12 @@ asio::awaitable<void> Sender::run() {
       }
     });
     if (outcome.ok) {
-      sr::log::info(run->source, fmt::format("run {} delivered: {} devices in {} chunks, {:.1f} MiB in {:.2f} s",
+      const double since_start =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - run->started).count();
+      sr::log::info(run->source, fmt::format("run {} delivered: {} devices in {} chunks, {:.1f} MiB in {:.2f} s "
+                                             "({:.3f} s after the run started)",
                                              run->run_id, run->spool->devices(), outcome.chunks,
-                                             static_cast<double>(outcome.bytes) / (1 << 20), secs));
+                                             static_cast<double>(outcome.bytes) / (1 << 20), secs, since_start));
       retry = options_.retry_initial;
       continue;
     }

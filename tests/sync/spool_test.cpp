@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <fstream>
 
 using namespace sr::sync;
@@ -71,13 +73,19 @@ TEST_CASE("the disk cap stops a run with a clear error", "[sync][spool]") {
 
 TEST_CASE("spool files left by a crash are removed at start, other files kept", "[sync][spool]") {
   sr::test::TempDir dir("sr-spool-test");
-  std::ofstream(dir.path / "run-123-1.spool") << "stale";
-  std::ofstream(dir.path / "run-123-2.spool") << "stale";
+  // pid 999999999 is above any pid_max: that process is gone.
+  std::ofstream(dir.path / "run-999999999-1.spool") << "stale";
+  std::ofstream(dir.path / "run-999999999-2.spool") << "stale";
+  std::ofstream(dir.path / "junk.spool") << "stale";
+  // A live process's file (a second agent on the same directory) stays.
+  const auto live = dir.path / ("run-" + std::to_string(::getppid()) + "-1.spool");
+  std::ofstream(live) << "in use";
   std::ofstream(dir.path / "notes.txt") << "keep";
   auto store = SpoolStore::open({dir.path, 1 << 20, 1 << 30});
   REQUIRE(store);
-  CHECK((*store)->leftovers_removed() == 2);
-  CHECK(spool_files(dir.path) == 0);
+  CHECK((*store)->leftovers_removed() == 3);
+  CHECK(spool_files(dir.path) == 1);
+  CHECK(fs::exists(live));
   CHECK(fs::exists(dir.path / "notes.txt"));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,11 +23,16 @@ inline std::unique_ptr<ChildProcess> start_agent(const std::string& gateway, std
                                                  std::vector<std::string> extra = {},
                                                  std::vector<std::string> env = {}) {
   if (cert.front() != '/') cert = pki(cert);
+  // A state directory of its own (spool, config cache), removed when the
+  // test program ends; a test may pass --state-dir to share one on purpose.
+  static const TempDir states("sr-agent-state");
+  static int next = 0;
   std::vector<std::string> args{"run", "--backoff-initial", "200ms", "--backoff-max", "800ms",
                                 "--min-poll-interval", "200ms", "--grace", "10"};
   args.insert(args.end(), extra.begin(), extra.end());
   env.insert(env.end(), {"SR_GATEWAY_ADDR=" + gateway, "SR_CERT_FILE=" + cert + ".pem",
-                         "SR_KEY_FILE=" + cert + ".key", "SR_CA_FILE=" + pki("agents/ca.pem")});
+                         "SR_KEY_FILE=" + cert + ".key", "SR_CA_FILE=" + pki("agents/ca.pem"),
+                         "SR_STATE_DIR=" + (states.path / std::to_string(++next)).string()});
   return std::make_unique<ChildProcess>(std::getenv("SR_AGENT"), args, env);
 }
 

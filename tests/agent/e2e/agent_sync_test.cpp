@@ -190,3 +190,27 @@ TEST_CASE("sync --once runs sources without a gateway and writes NDJSON", "[agen
   CHECK(missing.log_text().find((dir.path / "nope.json").string() + ": cannot read the sources file") !=
         std::string::npos);
 }
+
+TEST_CASE("a restart without the gateway runs the cached sources", "[agent][sync][cache]") {
+  TempDir state("sr-agent-cache");
+  std::string address;
+  {
+    GatewayFixture gw(store(1000));
+    address = gw.grpc_address();
+    auto agent = start_agent(address, "agents/agent-1", {"--state-dir", state.path.string()});
+    REQUIRE(agent->wait_for_log("delivered: 1000 devices"));
+    check_clean_exit(*agent);
+  }  // the gateway is gone for good
+  // Sealed by default: the source's credential is not readable on disk.
+  std::ifstream in(state.path / "config-cache.json");
+  const std::string cached((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(!cached.empty());
+  CHECK(cached.find(kSecret) == std::string::npos);
+
+  auto agent = start_agent(address, "agents/agent-1", {"--state-dir", state.path.string()});
+  CHECK(agent->wait_for_log("running the cached config v"));
+  CHECK(agent->wait_for_log("complete: 1000 devices"));  // the source runs; delivery waits for the gateway
+  CHECK(agent->wait_for_log("reconnecting in"));
+  check_clean_exit(*agent);
+  CHECK(agent->log_text().find(kSecret) == std::string::npos);
+}

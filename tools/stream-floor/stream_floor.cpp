@@ -1,0 +1,100 @@
+// The benchmark's floor: a bare gRPC client that writes pre-built chunks of
+// a faker run to StreamStatus as fast as the gateway takes them. Same bytes
+// per chunk and chunk count as the agent's run of the same inventory, none
+// of the agent's work (generation, spooling): what is left is the gateway and
+// the transport. The chunk messages are built before the clock starts; the
+// first 16 distinct ones are reused cyclically to keep memory flat.
+//
+//   stream-floor --gateway HOST:PORT --cert F --key F --ca F --devices N [--partition P]
+#include "monitoring.grpc.pb.h"
+#include "net/read_file.hpp"
+#include "sync/adapters/faker/faker_source.hpp"
+#include "sync/pipeline/chunker.hpp"
+#include "sync/runtime/completed_run.hpp"
+#include "sync/send/sender.hpp"
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <chrono>
+#include <iostream>
+
+namespace po = boost::program_options;
+using namespace sr::sync;
+
+int main(int argc, char** argv) {
+  po::options_description opts("stream-floor");
+  std::string gateway, cert, key, ca, partition, agent_id;
+  std::uint64_t devices = 0;
+  opts.add_options()("gateway", po::value(&gateway)->required(), "gateway host:port")(
+      "cert", po::value(&cert)->required(), "agent certificate")("key", po::value(&key)->required(), "agent key")(
+      "ca", po::value(&ca)->required(), "CA of the gateway")("devices", po::value(&devices)->required(), "faker devices")(
+      "agent-id", po::value(&agent_id)->required(), "the certificate's agent id")(
+      "partition", po::value(&partition)->default_value("default"), "the certificate's partition");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "stream-floor: " << e.what() << "\n" << opts;
+    return 64;
+  }
+
+  // The agent's chunks for this inventory: same generator, mapping, limits.
+  std::vector<std::string> warnings;
+  const auto limits = ChunkLimits::from_environment(warnings);
+  const std::string sid = "lab", rid = new_uuid_v4();
+  Chunker chunker(limits, sync_meta_worst_case(sid, rid));
+  faker::Inventory inv({devices, 1, 0.05});
+  RunInfo info{0, agent_id, "", partition, "2026-01-01T00:00:00.000000000Z"};
+  std::vector<ChunkData> kept;
+  std::int32_t total = 0;
+  DeviceUpdate d;
+  auto keep = [&](std::optional<ChunkData> c) {
+    if (!c) return;
+    if (kept.size() < 16) kept.push_back(std::move(*c));
+    ++total;
+  };
+  for (std::uint64_t i = 0; i < devices; ++i) {
+    d = DeviceUpdate{};
+    faker::FakerSource::map(inv.device(i, 0, false), info, d);
+    keep(chunker.add(d));
+  }
+  keep(chunker.finish());
+  SenderOptions so{agent_id, partition, "bench", "floor", "Linux", "x86_64"};
+  std::vector<monitoring::GatewayStatusChunk> protos;
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    protos.push_back(Sender::make_chunk(so, "", build_chunk_message(kept[i], SyncMeta{sid, rid, 0, total, devices}),
+                                        0, total));
+
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = sr::net::read_file(ca).value_or("");
+  ssl.pem_cert_chain = sr::net::read_file(cert).value_or("");
+  ssl.pem_private_key = sr::net::read_file(key).value_or("");
+  auto stub = monitoring::AgentGatewayService::NewStub(grpc::CreateChannel(gateway, grpc::SslCredentials(ssl)));
+
+  std::uint64_t bytes = 0;
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+  monitoring::GatewayStatusResponse resp;
+  auto writer = stub->StreamStatus(&ctx, &resp);
+  for (std::int32_t i = 0; i < total; ++i) {
+    auto& c = protos[static_cast<std::size_t>(i) % protos.size()];
+    c.set_chunk_index(i);
+    c.set_is_final(i + 1 == total);
+    bytes += c.services(0).message().size();
+    if (!writer->Write(c)) break;
+  }
+  writer->WritesDone();
+  const auto status = writer->Finish();
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!status.ok()) {
+    std::cerr << "stream-floor: StreamStatus failed: " << status.error_message() << "\n";
+    return 1;
+  }
+  std::cout << fmt::format("floor devices={} chunks={} bytes={} seconds={:.3f}\n", devices, total, bytes, secs);
+  return 0;
+}
