@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 namespace sr::sync {
@@ -22,25 +24,46 @@ void append_field(std::string& out, std::string_view key, std::string_view value
 }
 }  // namespace
 
+// True when one of the 8 bytes is < 0x20, '"' or '\\' (may also flag a
+// byte next to one of those; the byte loop then sorts it out).
+inline bool word_needs_escape(std::uint64_t v) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+  const std::uint64_t quote = v ^ (ones * '"'), slash = v ^ (ones * '\\');
+  const std::uint64_t control = (v - ones * 0x20) & ~v;
+  return (((quote - ones) & ~quote) | ((slash - ones) & ~slash) | control) & highs;
+}
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   std::size_t run = 0;  // start of the pending unescaped run
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (!needs_escape(c)) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(esc, sizeof esc);
+  std::size_t i = 0;
+  for (;;) {
+    // Plain text, 8 bytes at a time (the common case: nothing to escape).
+    while (i + 8 <= s.size()) {
+      std::uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      if (word_needs_escape(w)) break;
+      i += 8;
+    }
+    const std::size_t end = std::min(s.size(), i + 8);
+    for (; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (!needs_escape(c)) continue;
+      out.append(s.data() + run, i - run);
+      run = i + 1;
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default: {
+          const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+          out.append(esc, sizeof esc);
+        }
       }
     }
+    if (i >= s.size()) break;
   }
   out.append(s.data() + run, s.size() - run);
   out += '"';
@@ -66,7 +89,7 @@ void append_device_body(std::string& out, const DeviceUpdate& d) {
     for (const auto& [k, v] : d.metadata) {
       if (!first_meta) out += ',';
       first_meta = false;
-      append_json_string(out, k);
+      append_json_string(out, k.view());
       out += ':';
       append_json_string(out, v);
     }

@@ -12,6 +12,19 @@
 
 namespace sr::sync {
 
+// A metadata key: a string literal only (checked at compile time), so keys
+// cost no allocation per device and can never dangle.
+class MetaKey {
+ public:
+  template <std::size_t N>
+  consteval MetaKey(const char (&literal)[N]) : text_(literal, N - 1) {}  // NOLINT: implicit on purpose
+  std::string_view view() const noexcept { return text_; }
+  friend bool operator==(MetaKey a, std::string_view b) noexcept { return a.text_ == b; }
+
+ private:
+  std::string_view text_;
+};
+
 struct DeviceUpdate {
   std::string device_id;   // <partition>:<ip>
   std::string ip;
@@ -24,11 +37,11 @@ struct DeviceUpdate {
   std::string timestamp;   // RFC 3339 UTC with nanoseconds
   int confidence = 7;
   std::optional<bool> is_available;  // integrations leave it unknown
-  std::vector<std::pair<std::string, std::string>> metadata;  // in insertion order
+  std::vector<std::pair<MetaKey, std::string>> metadata;  // in insertion order
 
-  // Keys must be unique; callers add each key once.
-  void meta(std::string key, std::string value) {
-    if (!value.empty()) metadata.emplace_back(std::move(key), std::move(value));
+  // Keys must be unique; callers add each key once. Empty values are left out.
+  void meta(MetaKey key, std::string value) {
+    if (!value.empty()) metadata.emplace_back(key, std::move(value));
   }
 };
 

@@ -11,7 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -27,7 +27,9 @@ namespace sr::sync {
 namespace asio = boost::asio;
 using asio::use_awaitable;
 using Clock = std::chrono::steady_clock;
-using Channel = asio::experimental::channel<void(boost::system::error_code, DeviceBatch)>;
+// Thread-safe: the adapter runs on its own strand, so fetching or generating
+// the next page overlaps with chunking the last one (two pool threads busy).
+using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, DeviceBatch)>;
 
 std::string new_uuid_v4() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -271,7 +273,8 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
     std::string error;
     try {
       using namespace asio::experimental::awaitable_operators;
-      auto ended = co_await ((produce() && consume()) || limit());
+      auto producer = asio::co_spawn(asio::make_strand(ex_), produce(), use_awaitable);
+      auto ended = co_await ((std::move(producer) && consume()) || limit());
       if (ended.index() == 1) {
         error = "run time limit of " +
                 seconds_text(src.run_timeout.count() > 0 ? src.run_timeout : options_.run_timeout) + " reached";

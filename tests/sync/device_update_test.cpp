@@ -3,6 +3,7 @@
 #include "sync/device/network_filter.hpp"
 
 #include <boost/json/parse.hpp>
+#include <cstdio>
 #include <catch2/catch.hpp>
 
 using namespace sr::sync;
@@ -77,4 +78,38 @@ TEST_CASE("network_blacklist drops IPv4 and IPv6 addresses inside the CIDRs", "[
   CHECK_FALSE(f.blocks("not-an-ip"));
   CHECK(NetworkFilter({"0.0.0.0/0"}).blocks("8.8.8.8"));
   CHECK(NetworkFilter({}).empty());
+}
+
+TEST_CASE("the word-at-a-time escaper agrees with a byte-by-byte one", "[sync][device]") {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"') out += "\\\"";
+      else if (c == '\\') out += "\\\\";
+      else if (c == '\n') out += "\\n";
+      else if (c == '\r') out += "\\r";
+      else if (c == '\t') out += "\\t";
+      else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+  };
+  std::uint64_t x = 0x243F6A8885A308D3ull;
+  const std::string alphabet = std::string("abcXYZ019 /\"\\\x01\x1f\n\t\x7f\xc3\xa9\xff", 22);
+  for (int n = 0; n < 3000; ++n) {
+    std::string s;
+    const auto len = static_cast<std::size_t>(n % 41);
+    for (std::size_t i = 0; i < len; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      // Mostly plain letters, sometimes a character that needs escaping.
+      s += (x % 5 == 0) ? alphabet[(x >> 8) % alphabet.size()] : static_cast<char>('a' + (x >> 8) % 26);
+    }
+    std::string out;
+    append_json_string(out, s);
+    INFO("input length " << len);
+    REQUIRE(out == reference(s));
+  }
 }

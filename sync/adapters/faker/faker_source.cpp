@@ -51,11 +51,11 @@ net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
 FakerSource::FakerSource(const SourceConfig& source, FakerSourceOptions options)
     : name_(source.name), options_(options), inventory_(options.inventory) {}
 
-void FakerSource::map(const FakeDevice& raw, const RunInfo& info, DeviceUpdate& d) {
-  d.ip = raw.ip;
+void FakerSource::map(FakeDevice raw, const RunInfo& info, DeviceUpdate& d) {
   d.device_id = info.partition + ":" + raw.ip;
-  d.mac = raw.macs.empty() ? std::string() : raw.macs.front();
-  d.hostname = raw.name;
+  d.ip = std::move(raw.ip);
+  if (!raw.macs.empty()) d.mac = std::move(raw.macs.front());
+  d.hostname = std::move(raw.name);
   d.source = "armis";  // the faker stands in for an Armis inventory
   d.agent_id = info.agent_id;
   d.gateway_id = info.gateway_id;
@@ -67,12 +67,12 @@ void FakerSource::map(const FakeDevice& raw, const RunInfo& info, DeviceUpdate& 
   d.meta("integration_type", "faker");
   d.meta("faker_device_id", id);
   d.meta("integration_id", id);
-  d.meta("armis_type", raw.type);
-  d.meta("armis_category", raw.category);
-  d.meta("manufacturer", raw.manufacturer);
-  d.meta("model", raw.model);
-  d.meta("operating_system", raw.os);
-  d.meta("armis_boundaries", raw.boundaries);
+  d.meta("armis_type", std::move(raw.type));
+  d.meta("armis_category", std::move(raw.category));
+  d.meta("manufacturer", std::move(raw.manufacturer));
+  d.meta("model", std::move(raw.model));
+  d.meta("operating_system", std::move(raw.os));
+  d.meta("armis_boundaries", std::move(raw.boundaries));
   if (raw.risk_level > 0) d.meta("armis_risk_level", std::to_string(raw.risk_level));
   std::string tags;
   for (const auto& t : raw.tags) tags += (tags.empty() ? "" : ",") + t;

@@ -22,7 +22,7 @@ class FakerSource final : public Adapter {
   boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
 
   // One device as the faker source sends it.
-  static void map(const FakeDevice& raw, const RunInfo& info, DeviceUpdate& out);
+  static void map(FakeDevice raw, const RunInfo& info, DeviceUpdate& out);
 
  private:
   std::string name_;

@@ -21,11 +21,9 @@ net::Expected<Devices> parse_devices(std::string_view message, int chunk_index) 
   if (!doc.is_array())
     return Result::failure(
         fmt::format("chunk {}: results must be a JSON array of device updates", chunk_index));
-  Devices devices;
-  auto& array = doc.as_array();
-  devices.reserve(array.size());
+  const auto& array = doc.as_array();
   for (std::size_t i = 0; i < array.size(); ++i) {
-    auto* device = array[i].if_object();
+    const auto* device = array[i].if_object();
     if (!device)
       return Result::failure(
           fmt::format("chunk {}: device {} is not a JSON object", chunk_index, i));
@@ -33,9 +31,8 @@ net::Expected<Devices> parse_devices(std::string_view message, int chunk_index) 
     if (!ip || !ip->is_string() || ip->as_string().empty())
       return Result::failure(
           fmt::format("chunk {}: device {} has no \"ip\" string", chunk_index, i));
-    devices.push_back(std::move(*device));
   }
-  return devices;
+  return Devices(std::move(doc));
 }
 
 }  // namespace sr::gateway

@@ -5,14 +5,25 @@
 
 #include "net/expected.hpp"
 
-#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <string_view>
 #include <vector>
 
 namespace sr::gateway {
 
-using Devices = std::vector<boost::json::object>;
+// One chunk's device updates, as parsed (read in place, never copied).
+class Devices {
+ public:
+  Devices() = default;
+  explicit Devices(boost::json::value array) : doc_(std::move(array)) {}
+  std::size_t size() const noexcept { return doc_.is_array() ? doc_.get_array().size() : 0; }
+  bool empty() const noexcept { return size() == 0; }
+  const boost::json::object& operator[](std::size_t i) const { return doc_.get_array()[i].get_object(); }
+
+ private:
+  boost::json::value doc_;
+};
 
 net::Expected<Devices> parse_devices(std::string_view message, int chunk_index);
 

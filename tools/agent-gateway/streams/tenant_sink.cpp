@@ -1,6 +1,8 @@
 #include "tools/agent-gateway/streams/tenant_sink.hpp"
 
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
 #include <fmt/core.h>
 
 #include <cerrno>
@@ -60,11 +62,25 @@ std::string TenantSink::Stream::write_error(const char* what) const {
 }
 
 std::string TenantSink::Stream::append(const Devices& devices) {
-  for (auto device : devices) {  // a copy: the identity keys are ours to add
-    device["_tenant"] = tenant_;
-    device["_agent_id"] = agent_id_;
-    out_ << boost::json::serialize(device) << '\n';
+  // The certificate's identity goes last in each object, replacing any
+  // payload fields of the same names; one write per chunk.
+  std::string suffix = ",\"_tenant\":" + boost::json::serialize(boost::json::string(tenant_)) +
+                       ",\"_agent_id\":" + boost::json::serialize(boost::json::string(agent_id_)) + "}\n";
+  std::string buf;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const auto& device = devices[i];
+    if (device.contains("_tenant") || device.contains("_agent_id")) {
+      boost::json::object copy = device;
+      copy.erase("_tenant");
+      copy.erase("_agent_id");
+      buf += boost::json::serialize(copy);
+    } else {
+      buf += boost::json::serialize(device);
+    }
+    buf.pop_back();  // the closing brace; the object has at least "ip"
+    buf += suffix;
   }
+  out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   if (!out_) return write_error("cannot write");
   devices_ += devices.size();
   return {};

@@ -173,7 +173,9 @@ TEST_CASE("a slow sink slows the client: writes wait for the gateway", "[gateway
   GatewayFixtureOptions slow_sink;
   slow_sink.extra_args = {"--sink-delay-ms", "5"};
   GatewayFixture gw(slow_sink);
-  constexpr int kChunks = 200;  // 256 KiB each, 50 MiB in all
+  // 256 KiB each, 100 MiB in all: far more than HTTP/2 windows (which gRPC
+  // grows with the measured bandwidth-delay product) and socket buffers hold.
+  constexpr int kChunks = 400;
   const std::string payload = devices_json(0, 250, 900);
   auto stub = gw.stub(agent_cert("agent-1"));
   grpc::ClientContext ctx;
@@ -192,7 +194,7 @@ TEST_CASE("a slow sink slows the client: writes wait for the gateway", "[gateway
   writer->WritesDone();
   REQUIRE(writer->Finish().ok());
   INFO("client lead over the sink: at most " << max_lead << " chunks of 256 KiB");
-  // Without backpressure the client would finish ~all 200 writes while the
+  // Without backpressure the client would finish ~all 400 writes while the
   // sink had taken a handful; with it, the lead is what HTTP/2 and socket
   // buffers hold.
   CHECK(max_lead < kChunks / 2);
