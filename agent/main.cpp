@@ -364,11 +364,10 @@ int sync_command(const po::variables_map& vm) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Chunk buffers (up to ~3.5 MiB) always come from mmap and go back to the
-  // OS when freed. Left alone, glibc raises its mmap threshold after the
-  // first such free and keeps later buffers in per-thread arenas, so RSS
-  // would creep up by a few chunks per thread.
-  ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+  // Two malloc arenas for the whole process: glibc's default (8 per core)
+  // lets every gRPC and pool thread keep its own freed chunk buffers, and RSS
+  // then grows with the number of threads that ever touched a chunk.
+  ::mallopt(M_ARENA_MAX, 2);
   const auto opts = global_options();
   po::options_description all;
   all.add(opts).add_options()("command", po::value<std::string>(), "");
