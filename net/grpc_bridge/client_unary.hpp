@@ -72,6 +72,7 @@ auto async_unary(const boost::asio::any_io_executor& ex, Start start, Request re
       completion.post(std::move(status), std::move(response), std::move(keep));
     });
     detail::handoff_to_grpc();
+    [[maybe_unused]] detail::GrpcStartScope starting;
     start(&raw->ctx, &raw->request, &raw->response, std::move(done));
   };
   return boost::asio::async_initiate<CompletionToken, void(grpc::Status, Response)>(
