@@ -63,7 +63,8 @@ std::string TenantSink::Stream::write_error(const char* what) const {
 
 std::string TenantSink::Stream::append(const Devices& devices) {
   // The certificate's identity goes last in each object, replacing any
-  // payload fields of the same names; one write per chunk.
+  // payload fields of the same names; written in blocks of ~256 KiB.
+  constexpr std::size_t kFlushBytes = 256 * 1024;
   std::string suffix = ",\"_tenant\":" + boost::json::serialize(boost::json::string(tenant_)) +
                        ",\"_agent_id\":" + boost::json::serialize(boost::json::string(agent_id_)) + "}\n";
   std::string buf;
@@ -79,6 +80,10 @@ std::string TenantSink::Stream::append(const Devices& devices) {
     }
     buf.pop_back();  // the closing brace; the object has at least "ip"
     buf += suffix;
+    if (buf.size() >= kFlushBytes) {
+      out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      buf.clear();
+    }
   }
   out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
   if (!out_) return write_error("cannot write");
