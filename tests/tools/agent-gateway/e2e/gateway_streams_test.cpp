@@ -139,13 +139,13 @@ TEST_CASE("a stream that breaks a rule is refused and nothing lands", "[gateway]
   CHECK(gw.http_get("/status").find(R"("rejected":1)") != std::string::npos);
 }
 
-TEST_CASE("a 200 MB stream in 3 MiB chunks is accepted with bounded gateway memory",
+TEST_CASE("a 400 MB stream in 3 MiB chunks is accepted with bounded gateway memory",
           "[gateway][streams][large]") {
   GatewayFixture gw;
   // ~3 MiB of devices per chunk; sanitizer builds send less (they are slow
   // and their allocators hold memory, so RSS says nothing there).
   const std::string payload = devices_json(0, 3000, 900);
-  const int total = kSanitized ? 10 : static_cast<int>((200u << 20) / payload.size()) + 1;
+  const int total = kSanitized ? 10 : static_cast<int>((400u << 20) / payload.size()) + 1;
   auto stub = gw.stub(agent_cert("agent-1"));
   grpc::ClientContext ctx;
   set_deadline(ctx, std::chrono::seconds(600));
@@ -161,10 +161,13 @@ TEST_CASE("a 200 MB stream in 3 MiB chunks is accepted with bounded gateway memo
   REQUIRE(writer->Finish().ok());
   CHECK(resp.received());
   INFO("sent " << bytes / (1 << 20) << " MiB in " << total << " chunks");
-  if (!kSanitized) CHECK(bytes >= (200u << 20));
+  if (!kSanitized) CHECK(bytes >= (400u << 20));
   const long peak_kib = gw.process().peak_rss_kib();
   INFO("gateway peak RSS " << peak_kib / 1024 << " MiB");
-  if (!kSanitized) CHECK(peak_kib < 128 * 1024);  // a fraction of the stream: never all of it
+  // A fraction of the stream, never all of it. Measured 90-134 MiB: besides
+  // the chunk being parsed, gRPC's HTTP/2 window (grown with the measured
+  // bandwidth-delay product) holds part of the stream in flight.
+  if (!kSanitized) CHECK(peak_kib < 160 * 1024);
   CHECK(gw.http_get("/status").find(R"("devices":)" + std::to_string(3000 * total)) !=
         std::string::npos);
 }
