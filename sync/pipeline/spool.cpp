@@ -20,7 +20,8 @@ constexpr const char* kSuffix = ".spool";
 
 std::string errno_text() { return std::strerror(errno); }
 
-bool take(std::atomic<std::uint64_t>& used, std::uint64_t bytes, std::uint64_t cap) {
+template <class T>
+bool take(std::atomic<T>& used, T bytes, T cap) {
   auto now = used.load();
   do {
     if (now + bytes > cap) return false;
@@ -78,13 +79,7 @@ SpoolStore::~SpoolStore() {
   }
 }
 
-bool SpoolStore::take_memory(std::size_t bytes) {
-  auto now = memory_used_.load();
-  do {
-    if (now + bytes > options_.memory_budget) return false;
-  } while (!memory_used_.compare_exchange_weak(now, now + bytes));
-  return true;
-}
+bool SpoolStore::take_memory(std::size_t bytes) { return take(memory_used_, bytes, options_.memory_budget); }
 
 bool SpoolStore::take_disk(std::uint64_t bytes) { return take(disk_used_, bytes, options_.disk_cap); }
 

@@ -1,16 +1,12 @@
 #include "sync/runtime/schedule.hpp"
 
+#include "sync/device/splitmix.hpp"
+
 #include <algorithm>
 
 namespace sr::sync {
 
 namespace {
-std::uint64_t mix(std::uint64_t x) noexcept {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 constexpr Schedule::Duration kMaxJitter = std::chrono::seconds(30);
 }  // namespace
 
@@ -29,7 +25,7 @@ Schedule::Duration Schedule::jitter_for(const Ticker& t) const {
   const auto span = std::min(Duration(static_cast<Duration::rep>(static_cast<double>(t.every.count()) * jitter_)),
                              kMaxJitter);
   if (span.count() <= 0) return Duration(0);
-  const auto r = mix(seed_ ^ mix(static_cast<std::uint64_t>(t.every.count()) + t.k));
+  const auto r = splitmix(seed_ ^ splitmix(static_cast<std::uint64_t>(t.every.count()) + t.k));
   return Duration(static_cast<Duration::rep>(r % static_cast<std::uint64_t>(span.count())));
 }
 

@@ -264,9 +264,10 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
         if (auto err = run->spool->add(std::move(*last)); !err.empty()) co_return "spool: " + err;
       co_return std::string();
     };
+    const auto time_limit = src.run_timeout.count() > 0 ? src.run_timeout : options_.run_timeout;
     auto limit = [&]() -> asio::awaitable<void> {
       asio::steady_timer t(r->strand);
-      t.expires_after(src.run_timeout.count() > 0 ? src.run_timeout : options_.run_timeout);
+      t.expires_after(time_limit);
       co_await t.async_wait(use_awaitable);
     };
 
@@ -276,8 +277,7 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       auto producer = asio::co_spawn(asio::make_strand(ex_), produce(), use_awaitable);
       auto ended = co_await ((std::move(producer) && consume()) || limit());
       if (ended.index() == 1) {
-        error = "run time limit of " +
-                seconds_text(src.run_timeout.count() > 0 ? src.run_timeout : options_.run_timeout) + " reached";
+        error = "run time limit of " + seconds_text(time_limit) + " reached";
       } else {
         auto& [perr, cerr] = std::get<0>(ended);
         error = !cerr.empty() ? cerr : perr;

@@ -2,6 +2,7 @@
 
 #include "net/grpc_bridge/client_writer.hpp"
 #include "net/log/logger.hpp"
+#include "sync/device/device_update.hpp"
 #include "sync/pipeline/chunk.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,11 +18,6 @@ using asio::use_awaitable;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
-}
 
 // Codes after which sending the same run again cannot succeed.
 bool refused(grpc::StatusCode code) {
@@ -107,7 +103,7 @@ monitoring::GatewayStatusChunk Sender::make_chunk(const SenderOptions& o, const 
   svc->set_message(std::move(message));
   c.set_gateway_id(gateway_id);
   c.set_agent_id(o.agent_id);
-  c.set_timestamp(unix_now());
+  c.set_timestamp(unix_now_ns() / 1'000'000'000);
   c.set_partition(o.partition.empty() ? "default" : o.partition);
   c.set_chunk_index(index);
   c.set_total_chunks(total);

@@ -1,5 +1,7 @@
 #include "sync/adapters/faker/faker_inventory.hpp"
 
+#include "sync/device/splitmix.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -22,13 +24,6 @@ constexpr std::array<std::string_view, 8> kTags = {
     "managed", "corporate", "guest", "ot", "critical", "byod", "lab", "pci"};
 constexpr std::array<std::string_view, 4> kBoundaries = {"Corporate", "Guest", "OT", "Lab"};
 constexpr std::uint64_t kSlots172 = (1u << 20) - 2;  // 172.16.0.1 .. 172.31.255.254
-
-std::uint64_t splitmix(std::uint64_t x) noexcept {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 
 std::string mac_text(std::uint64_t bits) {
   return fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", 0x02u,  // locally administered
