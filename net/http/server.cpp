@@ -34,7 +34,11 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::strand<asio::any_io_executor> strand;  // acceptor and the session table
   ServerOptions options;
   tcp::acceptor acceptor;
-  std::map<std::string, Handler> routes;
+  struct Route {
+    Handler handler;
+    Methods methods;
+  };
+  std::map<std::string, Route> routes;
   std::atomic<std::uint64_t> requests{0}, accepted{0}, refused{0}, bad{0}, timeouts{0};
 
   // Session table: guarded by mu (sessions end on their own strands).
@@ -56,7 +60,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void spawn_session(tcp::socket socket);
   void session_ended(std::uint64_t id);
   void cancel_session(std::uint64_t id);
-  Response respond(const bhttp::request<bhttp::string_body>& req);
+  // `allow` is set when the answer is 405 (the route's methods).
+  Response respond(const bhttp::request<bhttp::string_body>& req, std::string& allow);
 };
 
 namespace {
@@ -68,6 +73,15 @@ std::string error_body(const std::string& message) {
     escaped += c;
   }
   return R"({"error":")" + escaped + R"("})";
+}
+
+bool accepts(Server::Methods methods, bhttp::verb verb) {
+  if (methods == Server::Methods::write) return verb == bhttp::verb::post;
+  return verb == bhttp::verb::get || verb == bhttp::verb::head;
+}
+
+std::string allowed(Server::Methods methods) {
+  return methods == Server::Methods::write ? "POST" : "GET, HEAD";
 }
 
 bool parse_listen(const std::string& listen, std::string& host, std::string& port) {
@@ -82,15 +96,21 @@ bool parse_listen(const std::string& listen, std::string& host, std::string& por
 
 }  // namespace
 
-Response Server::Impl::respond(const bhttp::request<bhttp::string_body>& req) {
+Response Server::Impl::respond(const bhttp::request<bhttp::string_body>& req,
+                               std::string& allow) {
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
   auto route = routes.find(path);
   if (route == routes.end()) return {404, "application/json", error_body("no route for " + path)};
-  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
-    return {405, "application/json", error_body("only GET and HEAD")};
+  if (!accepts(route->second.methods, req.method())) {
+    allow = allowed(route->second.methods);
+    return {405, "application/json", error_body("only " + allow)};
+  }
   try {
-    return route->second(Request{std::string(req.method_string()), target, req.body()});
+    Request request{std::string(req.method_string()), target, req.body(), {}};
+    if (auto auth = req.find(bhttp::field::authorization); auth != req.end())
+      request.authorization = std::string(auth->value());
+    return route->second.handler(request);
   } catch (const std::exception&) {
     return {500, "application/json", error_body("internal error")};
   }
@@ -111,6 +131,7 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
       break;
     }
     Response out;
+    std::string allow;
     bool keep_alive = false;
     bool head = false;
     if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
@@ -122,14 +143,14 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
     } else {
       ++requests;
       const auto& req = parser.get();
-      out = respond(req);
+      out = respond(req, allow);
       keep_alive = req.keep_alive();
       head = req.method() == bhttp::verb::head;
     }
     bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
     res.set(bhttp::field::server, "serviceradar");
     res.set(bhttp::field::content_type, out.content_type);
-    if (out.status == 405) res.set(bhttp::field::allow, "GET, HEAD");
+    if (out.status == 405) res.set(bhttp::field::allow, allow);
     res.keep_alive(keep_alive);
     res.body() = std::move(out.body);
     res.prepare_payload();
@@ -210,8 +231,8 @@ Server::~Server() {
   if (!impl_->stop_requested.exchange(true)) stop([] {});
 }
 
-void Server::route(std::string path, Handler handler) {
-  impl_->routes[std::move(path)] = std::move(handler);
+void Server::route(std::string path, Handler handler, Methods methods) {
+  impl_->routes[std::move(path)] = Impl::Route{std::move(handler), methods};
 }
 
 std::string Server::start() {

@@ -1,5 +1,5 @@
-// A tiny HTTP/1.1 server for health, metrics and status endpoints: exact-path
-// GET/HEAD routes, keep-alive, per-step timeouts, bounded requests and
+// A tiny HTTP/1.1 server for health, metrics, status and small admin
+// endpoints: exact-path routes (GET/HEAD by default, POST where a route asks), keep-alive, per-step timeouts, bounded requests and
 // connections, and a stop that ends every session before it completes.
 // Beast stays inside server.cpp; this header is light on purpose.
 #pragma once
@@ -16,6 +16,7 @@ namespace sr::net::http {
 
 struct Request {
   std::string method, target, body;  // target includes the query
+  std::string authorization;         // the Authorization header, "" if absent
 };
 
 struct Response {
@@ -48,7 +49,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  void route(std::string path, Handler handler);  // before start()
+  // Before start(). A read route answers GET and HEAD; a write route POST only.
+  enum class Methods { read, write };
+  void route(std::string path, Handler handler, Methods methods = Methods::read);
   // Binds and starts accepting. "" on success, else the error naming the address.
   std::string start();
   std::uint16_t port() const;

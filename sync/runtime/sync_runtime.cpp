@@ -12,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -207,6 +208,24 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
   });
 }
 
+namespace {
+
+// Why a run's coroutines threw: "cancelled" when stopped (both halves of a
+// run see the cancellation, so it may come as multiple_exceptions).
+std::string run_failure(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asio::multiple_exceptions& m) {
+    return run_failure(m.first_exception());
+  } catch (const boost::system::system_error& s) {
+    return s.code() == asio::error::operation_aborted ? "cancelled" : s.what();
+  } catch (const std::exception& x) {
+    return x.what();
+  }
+}
+
+}  // namespace
+
 // One run: adapter -> channel -> chunker -> spool; then the handler.
 asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
     const auto& src = r->source;
@@ -282,14 +301,16 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
         auto& [perr, cerr] = std::get<0>(ended);
         error = !cerr.empty() ? cerr : perr;
       }
-    } catch (const boost::system::system_error& e) {
-      error = e.code() == asio::error::operation_aborted ? "cancelled" : e.what();
+    } catch (...) {
+      error = run_failure(std::current_exception());
     }
     run->finished = Clock::now();
     const auto took = run->finished - run->started;
     const double secs = std::chrono::duration<double>(took).count();
     const auto devices = run->spool->devices();
     const auto chunks = run->spool->chunks();
+    // A failed run's chunks are released before anyone hears of the failure.
+    if (!error.empty()) run->spool.reset();
     stats_.update(src.name, [&](SourceStats& s) {
       s.running = false;
       s.last_run_unix = unix_now_ns() / 1'000'000'000;

@@ -4,6 +4,7 @@
 #include "net/grpc_bridge/server_reader.hpp"
 #include "net/grpc_bridge/server_unary.hpp"
 #include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/unix_clock.hpp"
 #include "tools/agent-gateway/streams/device_batch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +18,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
+#include <iterator>
+#include <utility>
 #include <variant>
 
 namespace sr::gateway {
@@ -28,12 +32,6 @@ using monitoring::ControlStreamResponse;
 using monitoring::GatewayStatusChunk;
 
 namespace {
-
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The peer's leaf certificate first, then whatever chain it presented: the
 // verifier takes the first certificate as the leaf.
@@ -83,10 +81,44 @@ void record_seen(AgentRecord& r, const Caller& caller, const Fields& f, std::int
 
 }  // namespace
 
-// Wakes a ControlStream's push loop; capacity 1: one pending wake-up is
-// enough, the push always sends the newest config.
+// What a ControlStream's push loop has to send: the newest config when one is
+// due, then the queued commands in order. The wake channel has capacity 1:
+// one pending wake-up is enough, the loop takes everything due when it runs.
 struct GatewayService::ControlChannel {
+  static constexpr std::size_t kMaxQueuedCommands = 64;
+
   explicit ControlChannel(const asio::any_io_executor& ex) : wake(ex, 1) {}
+
+  void config_due() {
+    {
+      std::lock_guard lock(mu);
+      config_pending = true;
+    }
+    wake.try_send(boost::system::error_code{});
+  }
+  bool queue_command(monitoring::CommandRequest command) {
+    {
+      std::lock_guard lock(mu);
+      if (commands.size() >= kMaxQueuedCommands) return false;
+      commands.push_back(std::move(command));
+    }
+    wake.try_send(boost::system::error_code{});
+    return true;
+  }
+  struct Due {
+    bool config = false;
+    std::deque<monitoring::CommandRequest> commands;
+  };
+  Due take_due() {
+    std::lock_guard lock(mu);
+    Due due{std::exchange(config_pending, false), std::move(commands)};
+    commands.clear();
+    return due;
+  }
+
+  std::mutex mu;
+  bool config_pending = false;
+  std::deque<monitoring::CommandRequest> commands;
   asio::experimental::concurrent_channel<void(boost::system::error_code)> wake;
 };
 
@@ -209,17 +241,17 @@ struct GatewayService::Calls {
       r.control_stream_open = true;
     });
     if (first.hello().config_version() != g->config_for(key).config_version)
-      channel->wake.try_send(boost::system::error_code{});
+      channel->config_due();
     log("info", "ControlStream open for {}", who(caller));
 
     using namespace asio::experimental::awaitable_operators;
-    auto ended = co_await (read_acks(g, s, key) || push_configs(g, s, key, channel));
+    auto ended = co_await (read_answers(g, s, key) || push_due(g, s, key, channel));
     g->close_channel(key, channel);
     g->state_.update_agent(key, [](AgentRecord& r) { r.control_stream_open = false; });
     co_return ended.index() == 0 ? std::get<0>(ended) : std::get<1>(ended);
   }
 
-  static asio::awaitable<grpc::Status> read_acks(GatewayService* g, Bidi& s, AgentKey key) {
+  static asio::awaitable<grpc::Status> read_answers(GatewayService* g, Bidi& s, AgentKey key) {
     for (;;) {
       auto [ok, msg] = co_await s.async_read(use_awaitable);
       if (!ok) co_return grpc::Status::OK;
@@ -232,24 +264,51 @@ struct GatewayService::Calls {
         });
         log("info", "config {} acknowledged by agent '{}' (tenant '{}')",
             msg.config_ack().config_version(), key.agent_id, key.tenant);
+      } else if (msg.has_command_ack()) {
+        const auto& ack = msg.command_ack();
+        g->state_.record_command(key, {ack.command_id(), ack.command_type(), "acked", false, ""});
+        log("info", "command {} ({}) acknowledged by agent '{}' (tenant '{}')", ack.command_id(),
+            ack.command_type(), key.agent_id, key.tenant);
+      } else if (msg.has_command_result()) {
+        const auto& r = msg.command_result();
+        g->state_.record_command(
+            key, {r.command_id(), r.command_type(), "done", r.success(), r.message()});
+        log("info", "command {} ({}) on agent '{}' (tenant '{}'): {} {}", r.command_id(),
+            r.command_type(), key.agent_id, key.tenant, r.success() ? "succeeded" : "failed",
+            r.message());
       }
     }
   }
 
-  static asio::awaitable<grpc::Status> push_configs(GatewayService* g, Bidi& s, AgentKey key,
-                                                    std::shared_ptr<ControlChannel> channel) {
+  static asio::awaitable<grpc::Status> push_due(GatewayService* g, Bidi& s, AgentKey key,
+                                                std::shared_ptr<ControlChannel> channel) {
     for (;;) {
       auto [ec] = co_await channel->wake.async_receive(asio::as_tuple(use_awaitable));
       if (ec) co_return grpc::Status::OK;
-      ControlStreamResponse push;
-      g->fill_config(key, {}, *push.mutable_config());
-      const std::string version = push.config().config_version();
-      if (!co_await s.async_write(std::move(push), use_awaitable))
+      auto due = channel->take_due();
+      if (due.config && !co_await push_config(g, s, key))
         co_return grpc::Status(grpc::StatusCode::UNAVAILABLE, "control stream write failed");
-      g->state_.update_agent(key, [&](AgentRecord& r) { r.config_sent = version; });
-      log("info", "config {} pushed to agent '{}' (tenant '{}')", version, key.agent_id,
-          key.tenant);
+      for (auto& command : due.commands) {
+        CommandRecord record{command.command_id(), command.command_type(), "sent", false, ""};
+        ControlStreamResponse push;
+        *push.mutable_command() = std::move(command);
+        if (!co_await s.async_write(std::move(push), use_awaitable))
+          co_return grpc::Status(grpc::StatusCode::UNAVAILABLE, "control stream write failed");
+        log("info", "command {} ({}) sent to agent '{}' (tenant '{}')", record.id, record.type,
+            key.agent_id, key.tenant);
+        g->state_.record_command(key, std::move(record));
+      }
     }
+  }
+
+  static asio::awaitable<bool> push_config(GatewayService* g, Bidi& s, const AgentKey& key) {
+    ControlStreamResponse push;
+    g->fill_config(key, {}, *push.mutable_config());
+    const std::string version = push.config().config_version();
+    if (!co_await s.async_write(std::move(push), use_awaitable)) co_return false;
+    g->state_.update_agent(key, [&](AgentRecord& r) { r.config_sent = version; });
+    log("info", "config {} pushed to agent '{}' (tenant '{}')", version, key.agent_id, key.tenant);
+    co_return true;
   }
 };
 
@@ -307,9 +366,28 @@ std::vector<std::string> GatewayService::reload_store() {
   std::lock_guard lock(channels_mu_);
   for (const auto& [key, channel] : channels_) {
     if (std::find(changed.begin(), changed.end(), key.tenant) != changed.end())
-      channel->wake.try_send(boost::system::error_code{});
+      channel->config_due();
   }
   return changed;
+}
+
+GatewayService::CommandQueued GatewayService::send_command(const AgentKey& key,
+                                                           monitoring::CommandRequest command) {
+  std::lock_guard lock(channels_mu_);
+  auto [first, last] = channels_.equal_range(key);
+  if (first == last) return CommandQueued::no_stream;
+  // The newest stream of this agent: an older one is about to end.
+  auto& channel = std::prev(last)->second;
+  // Recorded before queueing: the push loop may send it (and record "sent") at once.
+  CommandRecord record{command.command_id(), command.command_type(), "queued", false, ""};
+  state_.record_command(key, record);
+  if (!channel->queue_command(std::move(command))) {
+    record.state = "refused";
+    record.message = "too many commands queued";
+    state_.record_command(key, std::move(record));
+    return CommandQueued::queue_full;
+  }
+  return CommandQueued::yes;
 }
 
 std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string& tenant,

@@ -57,6 +57,11 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   // tenants whose sources changed. Returns those tenants.
   std::vector<std::string> reload_store();
 
+  // Queues a command for the agent's open ControlStream; the agent's ack and
+  // result land in the state's command records.
+  enum class CommandQueued { yes, no_stream, queue_full };
+  CommandQueued send_command(const AgentKey& key, monitoring::CommandRequest command);
+
  private:
   struct ControlChannel;
   struct Calls;  // the coroutine bodies, kept out of this header

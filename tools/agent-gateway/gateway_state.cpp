@@ -8,6 +8,19 @@ namespace sr::gateway {
 
 namespace json = boost::json;
 
+void GatewayState::record_command(const AgentKey& key, CommandRecord command) {
+  std::lock_guard lock(mu_);
+  auto& commands = agents_[key].commands;
+  for (auto& c : commands) {
+    if (c.id == command.id) {
+      c = std::move(command);
+      return;
+    }
+  }
+  commands.push_back(std::move(command));
+  if (commands.size() > kRecentCommands) commands.pop_front();
+}
+
 void GatewayState::stream_accepted(const std::string& tenant, std::uint64_t devices) {
   std::lock_guard lock(mu_);
   auto& s = streams_[tenant];
@@ -38,6 +51,14 @@ json::array strings(const std::vector<std::string>& v) {
   return a;
 }
 
+json::array commands_json(const std::deque<CommandRecord>& commands) {
+  json::array a;
+  for (const auto& c : commands)
+    a.push_back(json::object{{"id", c.id}, {"type", c.type}, {"state", c.state},
+                             {"success", c.success}, {"message", c.message}});
+  return a;
+}
+
 json::object agent_json(const AgentKey& key, const AgentRecord& r, std::int64_t now) {
   return {{"agent_id", key.agent_id},
           {"partition", r.partition},
@@ -52,7 +73,8 @@ json::object agent_json(const AgentKey& key, const AgentRecord& r, std::int64_t 
           {"config_acked", r.config_acked},
           {"control_stream_open", r.control_stream_open},
           {"hellos", r.hellos},
-          {"pushes", r.pushes}};
+          {"pushes", r.pushes},
+          {"commands", commands_json(r.commands)}};
 }
 
 json::object streams_json(const TenantStreams& s) {

@@ -19,6 +19,14 @@ struct AgentKey {
   auto operator<=>(const AgentKey&) const = default;
 };
 
+// A command sent to the agent: "queued", "sent", "acked", then "done" with
+// the agent's result.
+struct CommandRecord {
+  std::string id, type, state;
+  bool success = false;
+  std::string message;
+};
+
 struct AgentRecord {
   std::string partition, version, hostname, os, arch;
   std::vector<std::string> capabilities;
@@ -26,6 +34,7 @@ struct AgentRecord {
   std::string config_sent, config_acked;
   bool control_stream_open = false;
   std::uint64_t hellos = 0, pushes = 0;
+  std::deque<CommandRecord> commands;  // newest last, bounded
 };
 
 struct TenantStreams {
@@ -38,12 +47,15 @@ class GatewayState {
  public:
   static constexpr std::int64_t kOnlineWindow = 120;  // s: "online" = seen this recently
   static constexpr std::size_t kRecentRejections = 20;
+  static constexpr std::size_t kRecentCommands = 20;
 
   template <class Update>
   void update_agent(const AgentKey& key, Update&& update) {
     std::lock_guard lock(mu_);
     update(agents_[key]);
   }
+  // Replaces the record with the same id, or adds it (dropping the oldest).
+  void record_command(const AgentKey& key, CommandRecord command);
   void stream_accepted(const std::string& tenant, std::uint64_t devices);
   void stream_rejected(const std::string& tenant, const std::string& code, const std::string& why);
   void chunk_received(const std::string& tenant);  // as each chunk is taken by the sink

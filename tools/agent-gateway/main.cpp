@@ -3,9 +3,11 @@
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
 #include "net/read_file.hpp"
+#include "tools/agent-gateway/admin/admin_routes.hpp"
 #include "tools/agent-gateway/config/size_suffix.hpp"
 #include "tools/agent-gateway/gateway_service.hpp"
 #include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/unix_clock.hpp"
 
 #include <malloc.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -36,7 +38,8 @@ namespace po = boost::program_options;
 using namespace sr::gateway;
 
 struct Flags {
-  std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, default_tenant;
+  std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, default_tenant,
+      admin_token_file;
   GatewayOptions gateway;
   unsigned threads = 1;
   int store_poll_ms = 1000, sink_delay_ms = 0, shutdown_grace_s = 5;
@@ -53,6 +56,9 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
      "gRPC address host:port (port 0: chosen by the OS, printed on the ready line)")
     ("http-listen", po::value(&f.http_listen)->default_value("127.0.0.1:0"),
      "status endpoint host:port (GET /status, /healthz); empty disables it")
+    ("admin-token-file", po::value(&f.admin_token_file),
+     "file whose first line is the admin API's bearer token (16+ characters); "
+     "without it the admin endpoints answer 403")
     ("cert", po::value(&f.cert)->required(), "server certificate (PEM)")
     ("key", po::value(&f.key)->required(), "server private key (PEM)")
     ("ca-dir", po::value(&f.ca_dir)->required(),
@@ -143,6 +149,8 @@ int run(const Flags& f) {
   ConfigStore store(f.config_dir);
   TenantSink sink(f.sink_dir);
   GatewayState state;
+  const AdminToken admin_token =
+      f.admin_token_file.empty() ? AdminToken{} : AdminToken::from_file(f.admin_token_file);
   GatewayService service(pool.executor(), f.gateway, verifier, store, sink, state);
   service.reload_store();
 
@@ -168,11 +176,9 @@ int run(const Flags& f) {
       return sr::net::http::Response{200, "application/json", R"({"status":"ok"})"};
     });
     http->route("/status", [&state](const sr::net::http::Request&) {
-      const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-      return sr::net::http::Response{200, "application/json", state.status_json(now)};
+      return sr::net::http::Response{200, "application/json", state.status_json(unix_now())};
     });
+    add_admin_routes(*http, service, admin_token);
     if (auto err = http->start(); !err.empty()) {
       log("error", "status endpoint: {}", err);
       server->Shutdown();

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -64,6 +65,59 @@ TEST_CASE("the agent enrols, applies its config, follows a pushed edit and acks 
   check_clean_exit(*agent);
   CHECK(agent->log_text().find(kSecret) == std::string::npos);
   CHECK(gw.process().log_text().find(kSecret) == std::string::npos);
+}
+
+TEST_CASE("commands over the ControlStream: unsupported and expired ones are answered as such",
+          "[agent][control][commands]") {
+  const std::string token = "admin-token-0123456789";
+  auto options = acme_store();
+  options.admin_token = token;
+  GatewayFixture gw(options);
+  auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
+  REQUIRE(gw.process().wait_for_log("ControlStream open for agent 'agent-1'"));
+
+  // The admin API refuses a request without the token, and says why.
+  const std::string order = R"({"tenant":"acme","agent_id":"agent-1","command_type":"sweep.run",)"
+                            R"("command_id":"c-unsupported","payload":{"x":1}})";
+  auto [no_auth, no_auth_body] = gw.http_post("/admin/commands", order);
+  CHECK(no_auth == 401);
+  CHECK_THAT(no_auth_body, Catch::Contains("admin token"));
+  auto [wrong_agent, wrong_agent_body] = gw.http_post(
+      "/admin/commands", R"({"tenant":"acme","agent_id":"ghost","command_type":"x"})",
+      "Bearer " + token);
+  CHECK(wrong_agent == 409);
+  CHECK_THAT(wrong_agent_body, Catch::Contains("'ghost'") && Catch::Contains("no open ControlStream"));
+
+  auto [queued, queued_body] = gw.http_post("/admin/commands", order, "Bearer " + token);
+  CHECK(queued == 202);
+  CHECK_THAT(queued_body, Catch::Contains(R"("command_id":"c-unsupported")"));
+  // Created an hour ago with a minute to live: expired on arrival.
+  const auto hour_ago = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count() -
+                                       3600);
+  auto [expired, expired_body] = gw.http_post(
+      "/admin/commands",
+      R"({"tenant":"acme","agent_id":"agent-1","command_type":"sweep.run","command_id":"c-old",)"
+      R"("ttl_seconds":60,"created_at":)" + hour_ago + "}",
+      "Bearer " + token);
+  CHECK(expired == 202);
+
+  // The agent acked both, then answered each with success=false and the contract's message.
+  REQUIRE(gw.process().wait_for_log("command c-unsupported (sweep.run) acknowledged"));
+  REQUIRE(gw.process().wait_for_log(
+      "command c-unsupported (sweep.run) on agent 'agent-1' (tenant 'acme'): failed unsupported command"));
+  REQUIRE(gw.process().wait_for_log("command c-old (sweep.run) acknowledged"));
+  REQUIRE(gw.process().wait_for_log(
+      "command c-old (sweep.run) on agent 'agent-1' (tenant 'acme'): failed command expired"));
+  const auto status = gw.http_get("/status");
+  CHECK_THAT(status, Catch::Contains(R"({"id":"c-unsupported","type":"sweep.run","state":"done","success":false,"message":"unsupported command"})"));
+  CHECK_THAT(status, Catch::Contains(R"({"id":"c-old","type":"sweep.run","state":"done","success":false,"message":"command expired"})"));
+  CHECK(agent->wait_for_log("command c-old (sweep.run): command expired"));
+  // The control stream is still up: a store edit still arrives as a push.
+  gw.write_store("acme", R"({"sources":{"faker-1":{"type":"faker"}}})");
+  CHECK(agent->wait_for_log("applied (pushed): 1 source(s): faker-1"));
+  check_clean_exit(*agent);
 }
 
 TEST_CASE("SIGTERM stops the agent with status 0", "[agent][control]") {

@@ -29,6 +29,12 @@ struct Fixture {
       return Response{200, "application/json", R"({"target":")" + r.target + R"("})"};
     });
     server.route("/boom", [](const Request&) -> Response { throw std::runtime_error("secret"); });
+    server.route(
+        "/echo",
+        [](const Request& r) {
+          return Response{201, "text/plain", r.method + "|" + r.authorization + "|" + r.body};
+        },
+        Server::Methods::write);
     pool.start();
     auto err = server.start();
     if (!err.empty()) FAIL(err);
@@ -104,6 +110,27 @@ TEST_CASE("unknown paths, other methods and failing handlers get JSON errors", "
   auto boom = fx.get(s, "/boom");
   CHECK(boom.result_int() == 500);
   CHECK(boom.body() == R"({"error":"internal error"})");  // no exception text
+}
+
+TEST_CASE("a write route takes POST with its body and Authorization header, nothing else",
+          "[http]") {
+  Fixture fx;
+  auto s = fx.connect();
+  bhttp::request<bhttp::string_body> req{bhttp::verb::post, "/echo", 11};
+  req.set(bhttp::field::host, "localhost");
+  req.set(bhttp::field::authorization, "Bearer t0k");
+  req.body() = R"({"a":1})";
+  req.prepare_payload();
+  bhttp::write(s, req);
+  boost::beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> r;
+  bhttp::read(s, buf, r);
+  CHECK(r.result_int() == 201);
+  CHECK(r.body() == R"(POST|Bearer t0k|{"a":1})");
+  auto get = fx.get(s, "/echo");
+  CHECK(get.result_int() == 405);
+  CHECK(get[bhttp::field::allow] == "POST");
+  CHECK(get.body() == R"({"error":"only POST"})");
 }
 
 TEST_CASE("malformed and oversized requests are refused and counted", "[http]") {

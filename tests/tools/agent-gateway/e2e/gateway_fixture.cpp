@@ -71,6 +71,10 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
                                 "--config-dir", (root_ / "config").string(),
                                 "--sink-dir",   sink_dir().string(),
                                 "--store-poll-ms", "50"};
+  if (!options.admin_token.empty()) {
+    std::ofstream(root_ / "admin-token") << options.admin_token << "\n";
+    args.insert(args.end(), {"--admin-token-file", (root_ / "admin-token").string()});
+  }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   process_ = std::make_unique<ChildProcess>(env_path("SR_AGENT_GATEWAY").string(), args,
                                             options.extra_env);
@@ -131,7 +135,9 @@ std::unique_ptr<monitoring::AgentGatewayService::Stub> GatewayFixture::stub_with
       grpc::CreateCustomChannel(grpc_address_, grpc::SslCredentials(ssl), args));
 }
 
-std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path) {
+std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path,
+                                              const std::string& method, const std::string& body,
+                                              const std::string& authorization) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   boost::asio::io_context ioc;
@@ -139,8 +145,14 @@ std::pair<unsigned, std::string> http_request(const std::string& address, const 
   beast::tcp_stream stream(ioc);
   const auto [host, port] = host_port(address);
   stream.connect(resolver.resolve(host, port));
-  http::request<http::empty_body> req{http::verb::get, path, 11};
+  http::request<http::string_body> req{http::string_to_verb(method), path, 11};
   req.set(http::field::host, host);
+  if (!authorization.empty()) req.set(http::field::authorization, authorization);
+  if (!body.empty()) {
+    req.set(http::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.prepare_payload();
   http::write(stream, req);
   beast::flat_buffer buffer;
   http::response<http::string_body> res;
@@ -152,6 +164,12 @@ std::string GatewayFixture::http_get(const std::string& path) const {
   auto [status, body] = http_request(http_address_, path);
   if (status != 200) fail_hard("GET " + path + " answered " + std::to_string(status));
   return body;
+}
+
+std::pair<unsigned, std::string> GatewayFixture::http_post(const std::string& path,
+                                                           const std::string& body,
+                                                           const std::string& authorization) const {
+  return http_request(http_address_, path, "POST", body, authorization);
 }
 
 }  // namespace sr::test

@@ -28,6 +28,7 @@ struct GatewayFixtureOptions {
   std::string listen = "127.0.0.1:0";  // a fixed port to stand in for a restarted gateway
   std::vector<std::string> extra_args;
   std::vector<std::string> extra_env;
+  std::string admin_token;  // non-empty: written to a file, passed as --admin-token-file
 };
 
 class GatewayFixture {
@@ -42,6 +43,9 @@ class GatewayFixture {
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub(const ClientCert& cert) const;
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub_without_cert() const;
   std::string http_get(const std::string& path) const;
+  // POST to the HTTP endpoint with a JSON body: status and body.
+  std::pair<unsigned, std::string> http_post(const std::string& path, const std::string& body,
+                                             const std::string& authorization = "") const;
 
   ChildProcess& process() { return *process_; }
   // SIGKILL, as a crash or an OOM kill would end it; no exit check after.
@@ -55,8 +59,12 @@ class GatewayFixture {
   std::string grpc_address_, http_address_;
 };
 
-// GET http://address/path: status code and body (bounded by the test's timeout).
-std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path);
+// GET (or another method) http://address/path: status code and body (bounded
+// by the test's timeout).
+std::pair<unsigned, std::string> http_request(const std::string& address, const std::string& path,
+                                              const std::string& method = "GET",
+                                              const std::string& body = "",
+                                              const std::string& authorization = "");
 
 // A deadline for every call the tests make.
 void set_deadline(grpc::ClientContext& ctx, std::chrono::seconds s = std::chrono::seconds(30));

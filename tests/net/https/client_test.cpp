@@ -1,0 +1,484 @@
+// The HTTPS client against the scripted HTTPS server on loopback, with the
+// test PKI: TLS checks, keep-alive, limits, gzip, timeouts, proxies,
+// cancellation. Outcomes are checked, never durations.
+#include "net/https/client.hpp"
+#include "net/io_pool.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/fake-inventory/server/https_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/url/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using namespace sr::net::https;
+using sr::fake::HttpsServer;
+using sr::fake::Reply;
+using sr::fake::ServerRequest;
+using sr::test::get_bounded;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::filesystem::path pki() {
+  const char* v = std::getenv("SR_TEST_PKI");
+  if (!v) sr::test::fail_hard("SR_TEST_PKI is not set (run the tests through meson)");
+  return v;
+}
+
+std::string trusted_ca() { return (pki() / "ca" / "root.pem").string(); }
+
+// A scripted server with the given certificate, on its own pool.
+struct Server {
+  explicit Server(sr::fake::Handler handler, const std::string& cert = "https-server")
+      : server(pool.executor(),
+               {"127.0.0.1:0", (pki() / "test" / (cert + ".pem")).string(),
+                (pki() / "test" / (cert + ".key")).string()},
+               std::move(handler)) {
+    pool.start();
+    if (auto e = server.start(); !e.empty()) sr::test::fail_hard(e);
+  }
+  ~Server() {
+    std::promise<void> stopped;
+    server.stop([&] { stopped.set_value(); });
+    auto f = stopped.get_future();
+    get_bounded(f, "scripted server stop");
+    work.reset();
+    pool.join();
+  }
+  std::string url(const std::string& path = "/", const std::string& host = "127.0.0.1") const {
+    return "https://" + host + ":" + std::to_string(server.port()) + path;
+  }
+  sr::net::IoPool pool{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
+  HttpsServer server;
+};
+
+// The client side: its own pool; runs one send at a time to completion.
+struct ClientSide {
+  explicit ClientSide(ClientOptions o = defaults()) {
+    auto c = Client::create(pool.executor(), std::move(o));
+    if (!c) sr::test::fail_hard(c.error());
+    client = std::move(*c);
+    pool.start();
+  }
+  ~ClientSide() {
+    client.reset();
+    work.reset();
+    pool.join();
+  }
+  static ClientOptions defaults() {
+    ClientOptions o;
+    o.tls.ca_file = trusted_ca();
+    return o;
+  }
+  Result get(const std::string& url, std::string& body, std::vector<Header> headers = {}) {
+    auto parsed = boost::urls::parse_uri(url);
+    if (!parsed) sr::test::fail_hard("bad test URL " + url);
+    Request r;
+    r.url = *parsed;
+    r.headers = std::move(headers);
+    auto f = asio::co_spawn(
+        pool.executor(),
+        [&]() -> asio::awaitable<Result> { co_return co_await client->send(r, body); },
+        asio::use_future);
+    return get_bounded(f, "client send");
+  }
+  Result get(const std::string& url) {
+    std::string ignored;
+    return get(url, ignored);
+  }
+  sr::net::IoPool pool{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
+  std::unique_ptr<Client> client;
+};
+
+Reply ok(std::string body) {
+  Reply r;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a GET over verified TLS returns status, headers and body", "[https][client]") {
+  std::string seen_agent, seen_encoding;
+  Server srv([&](const ServerRequest& r) {
+    seen_agent = r.header("user-agent");
+    seen_encoding = r.header("accept-encoding");
+    auto reply = ok(R"({"path":")" + r.target + R"("})");
+    reply.headers.emplace_back("Retry-After", "5");
+    return reply;
+  });
+  ClientSide c;
+  std::string body;
+  auto r = c.get(srv.url("/api/v1/search/?from=0&length=10"), body);
+  REQUIRE(r.ok());
+  CHECK(r.head.status == 200);
+  CHECK(r.head.content_type == "application/json");
+  CHECK(r.head.retry_after == "5");
+  CHECK(body == R"({"path":"/api/v1/search/?from=0&length=10"})");
+  CHECK(seen_agent == "serviceradar-agent");
+  CHECK(seen_encoding == "gzip");
+  // By name as well as by address: the certificate has both.
+  CHECK(c.get(srv.url("/", "localhost")).ok());
+}
+
+TEST_CASE("certificates that must not be trusted are refused at the TLS stage",
+          "[https][client][tls]") {
+  struct Case {
+    const char* cert;
+    const char* why;
+  };
+  for (const auto& [cert, why] : {Case{"https-self-signed", "self-signed certificate"},
+                                  Case{"https-wrong-host", "hostname mismatch"},
+                                  Case{"https-expired", "certificate has expired"}}) {
+    Server srv([](const ServerRequest&) { return ok("{}"); }, cert);
+    ClientSide c;
+    auto r = c.get(srv.url("/secret?token=abc", "localhost"));
+    INFO(cert << ": " << r.error);
+    CHECK_FALSE(r.ok());
+    CHECK(r.stage == Stage::tls);
+    CHECK_THAT(r.error, Catch::Contains(why, Catch::CaseSensitive::No));
+    CHECK_THAT(r.error, Catch::StartsWith("GET https://localhost:"));
+    CHECK(r.error.find("token=abc") == std::string::npos);  // no query in errors
+    CHECK(srv.server.requests() == 0);
+  }
+}
+
+TEST_CASE("the system trust store does not know the test CA; insecure_skip_verify accepts it",
+          "[https][client][tls]") {
+  Server srv([](const ServerRequest&) { return ok("{}"); }, "https-self-signed");
+  ClientOptions system_store;
+  ClientSide strict(system_store);
+  CHECK(strict.get(srv.url()).stage == Stage::tls);
+  ClientOptions insecure;
+  insecure.tls.insecure_skip_verify = true;
+  ClientSide lax(insecure);
+  CHECK(lax.get(srv.url()).ok());
+}
+
+TEST_CASE("a CA file that cannot be loaded is named", "[https][client][tls]") {
+  sr::net::IoPool pool(1);
+  ClientOptions o;
+  o.tls.ca_file = "/nonexistent/ca.pem";
+  auto c = Client::create(pool.executor(), o);
+  REQUIRE_FALSE(c.ok());
+  CHECK_THAT(c.error(), Catch::StartsWith("CA file /nonexistent/ca.pem cannot be loaded"));
+}
+
+TEST_CASE("keep-alive: one connection serves many requests; Connection: close is honoured",
+          "[https][client][keepalive]") {
+  std::atomic<int> n{0};
+  Server srv([&](const ServerRequest&) {
+    auto reply = ok("{}");
+    reply.close = ++n == 3;  // the third answer closes its connection
+    return reply;
+  });
+  ClientSide c;
+  for (int i = 0; i < 5; ++i) REQUIRE(c.get(srv.url("/page/" + std::to_string(i))).ok());
+  CHECK(srv.server.connections_accepted() == 2);
+  CHECK(c.client->stats().connections_opened == 2);
+  CHECK(c.client->stats().connections_reused == 3);
+}
+
+TEST_CASE("a kept connection the server dropped silently is replaced, the request succeeds",
+          "[https][client][keepalive]") {
+  std::atomic<int> n{0};
+  Server srv([&](const ServerRequest&) {
+    auto reply = ok("{}");
+    reply.drop_after = ++n == 1;  // closes after the first answer without saying so
+    return reply;
+  });
+  ClientSide c;
+  REQUIRE(c.get(srv.url()).ok());
+  REQUIRE(sr::test::eventually([&] { return n == 1; }));
+  auto second = c.get(srv.url());
+  CHECK(second.ok());
+  CHECK(srv.server.connections_accepted() == 2);
+}
+
+TEST_CASE("a failed answer never goes back to the pool", "[https][client][keepalive]") {
+  std::atomic<int> n{0};
+  Server srv([&](const ServerRequest&) {
+    auto reply = ok(std::string(1000, 'a'));
+    if (++n == 1) reply.reset_after = 2;
+    return reply;
+  });
+  ClientSide c;
+  auto first = c.get(srv.url());
+  CHECK_FALSE(first.ok());
+  CHECK(first.stage == Stage::body);
+  CHECK(c.get(srv.url()).ok());
+  CHECK(c.client->stats().connections_reused == 0);
+}
+
+TEST_CASE("the body limit, gzip bodies and gzip bombs", "[https][client][limits]") {
+  const std::string big(2 << 20, 'x');
+  Server srv([&](const ServerRequest& r) {
+    if (r.target == "/big") return ok(big);
+    Reply reply = ok(r.target == "/bomb" ? std::string(64 << 20, ' ') : std::string(300'000, 'y'));
+    reply.gzip = true;
+    return reply;
+  });
+  ClientOptions o = ClientSide::defaults();
+  o.body_limit = 1 << 20;
+  ClientSide c(o);
+  auto too_big = c.get(srv.url("/big"));
+  CHECK(too_big.stage == Stage::body);
+  CHECK_THAT(too_big.error, Catch::EndsWith("body larger than the 1048576 byte limit"));
+  std::string body;
+  auto zipped = c.get(srv.url("/zipped"), body);
+  REQUIRE(zipped.ok());
+  CHECK(body == std::string(300'000, 'y'));
+  auto bomb = c.get(srv.url("/bomb"));
+  CHECK(bomb.stage == Stage::body);
+  CHECK_THAT(bomb.error, Catch::EndsWith("gzip body decodes to more than the 1048576 byte limit"));
+}
+
+TEST_CASE("each timeout ends its step with a message naming it", "[https][client][timeouts]") {
+  Server srv([](const ServerRequest& r) {
+    Reply reply = ok(std::string(10 * 1024, 'z'));
+    reply.piece = 1024;
+    if (r.target == "/late-header") reply.header_delay = 5s;
+    if (r.target == "/stalled-body") reply.piece_pause = 5s;
+    if (r.target == "/slow-body") reply.piece_pause = 40ms;
+    if (r.target == "/silent") reply.no_answer = true;
+    return reply;
+  });
+  ClientOptions o = ClientSide::defaults();
+  o.request_timeout = 200ms;
+  o.body_idle_timeout = 200ms;
+  o.body_timeout = 100s;
+  {
+    ClientSide c(o);
+    auto late = c.get(srv.url("/late-header"));
+    CHECK(late.stage == Stage::request);
+    CHECK_THAT(late.error, Catch::EndsWith("timed out after 200 ms"));
+    auto silent = c.get(srv.url("/silent"));
+    CHECK(silent.stage == Stage::request);
+    auto stalled = c.get(srv.url("/stalled-body"));
+    CHECK(stalled.stage == Stage::body);
+    CHECK_THAT(stalled.error, Catch::EndsWith("no body data for 200 ms"));
+  }
+  o.body_idle_timeout = 10s;
+  o.body_timeout = 150ms;
+  ClientSide whole(o);
+  auto slow = whole.get(srv.url("/slow-body"));
+  CHECK(slow.stage == Stage::body);
+  CHECK_THAT(slow.error, Catch::EndsWith("body not complete within 150 ms"));
+}
+
+TEST_CASE("connect and TLS handshake timeouts", "[https][client][timeouts]") {
+  sr::net::IoPool pool(1);
+  auto work = asio::make_work_guard(pool.executor());
+  // Accepts TCP, never speaks TLS.
+  tcp::acceptor mute(pool.context(), {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<tcp::socket> held;
+  mute.async_accept([&](boost::system::error_code ec, tcp::socket s) {
+    if (!ec) held.push_back(std::move(s));
+  });
+  pool.start();
+  ClientOptions o = ClientSide::defaults();
+  o.handshake_timeout = 200ms;
+  ClientSide c(o);
+  auto r = c.get("https://127.0.0.1:" + std::to_string(mute.local_endpoint().port()) + "/");
+  CHECK(r.stage == Stage::tls);
+  CHECK_THAT(r.error, Catch::EndsWith("timed out after 200 ms"));
+  asio::post(pool.executor(), [&] {
+    mute.close();
+    held.clear();
+  });
+  work.reset();
+  pool.join();
+
+  // Nothing listens: refused at once (the connect stage, not a timeout).
+  tcp::acceptor probe(c.pool.context(), {asio::ip::make_address("127.0.0.1"), 0});
+  const auto free_port = probe.local_endpoint().port();
+  probe.close();
+  auto refused = c.get("https://127.0.0.1:" + std::to_string(free_port) + "/");
+  CHECK(refused.stage == Stage::connect);
+  CHECK_THAT(refused.error, Catch::Contains("connecting to 127.0.0.1:"));
+}
+
+TEST_CASE("a reset mid-body and a short body fail at the body stage", "[https][client]") {
+  Server srv([](const ServerRequest& r) {
+    Reply reply = ok(std::string(100'000, 'q'));
+    if (r.target == "/reset") reply.reset_after = 5000;
+    if (r.target == "/short") {
+      reply.declared_length = 200'000;
+      reply.close = true;
+    }
+    return reply;
+  });
+  ClientSide c;
+  auto reset = c.get(srv.url("/reset"));
+  CHECK(reset.stage == Stage::body);
+  CHECK(reset.head.status == 200);  // the head had arrived
+  auto short_body = c.get(srv.url("/short"));
+  CHECK(short_body.stage == Stage::body);
+  CHECK_THAT(short_body.error, Catch::EndsWith("the server closed the connection early"));
+}
+
+namespace {
+
+// A minimal HTTP CONNECT proxy: records each CONNECT line and its
+// Proxy-Authorization, then relays bytes both ways.
+class TestProxy {
+ public:
+  TestProxy() : acceptor_(pool_.context(), {asio::ip::make_address("127.0.0.1"), 0}) {
+    asio::co_spawn(pool_.executor(), accept_loop(), asio::detached);
+    pool_.start();
+  }
+  ~TestProxy() {
+    asio::post(pool_.executor(), [this] { acceptor_.close(); });
+    pool_.stop();
+    pool_.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  std::vector<std::string> requests() const {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+ private:
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, s] = co_await acceptor_.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) co_return;
+      asio::co_spawn(pool_.executor(), tunnel(std::move(s)), asio::detached);
+    }
+  }
+  asio::awaitable<void> tunnel(tcp::socket client) {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    asio::streambuf head;
+    auto [ec, n] = co_await asio::async_read_until(client, head, "\r\n\r\n", tuple);
+    if (ec) co_return;
+    std::string text(asio::buffers_begin(head.data()), asio::buffers_begin(head.data()) + n);
+    head.consume(n);
+    const auto line = text.substr(0, text.find("\r\n"));
+    const auto auth_at = text.find("Proxy-Authorization: ");
+    const auto auth = auth_at == std::string::npos
+                          ? std::string()
+                          : text.substr(auth_at + 21, text.find("\r\n", auth_at) - auth_at - 21);
+    {
+      std::lock_guard lock(mu_);
+      requests_.push_back(line + (auth.empty() ? "" : " | " + auth));
+    }
+    const auto authority = line.substr(8, line.find(' ', 8) - 8);
+    const auto colon = authority.rfind(':');
+    tcp::socket upstream(client.get_executor());
+    tcp::resolver resolver(client.get_executor());
+    auto [rec, eps] = co_await resolver.async_resolve(authority.substr(0, colon),
+                                                      authority.substr(colon + 1), tuple);
+    if (!rec) std::tie(rec, std::ignore) = co_await asio::async_connect(upstream, eps, tuple);
+    const std::string answer = rec ? "HTTP/1.1 502 Bad Gateway\r\n\r\n" : "HTTP/1.1 200 OK\r\n\r\n";
+    co_await asio::async_write(client, asio::buffer(answer), tuple);
+    if (rec) co_return;
+    auto c = std::make_shared<tcp::socket>(std::move(client));
+    auto u = std::make_shared<tcp::socket>(std::move(upstream));
+    asio::co_spawn(c->get_executor(), relay(c, u), asio::detached);
+    co_await relay(u, c);
+  }
+  static asio::awaitable<void> relay(std::shared_ptr<tcp::socket> from,
+                                     std::shared_ptr<tcp::socket> to) {
+    std::array<char, 16 * 1024> buf;
+    for (;;) {
+      auto [ec, n] = co_await from->async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+      if (ec) break;
+      auto [wec, wn] = co_await asio::async_write(*to, asio::buffer(buf.data(), n),
+                                                  asio::as_tuple(asio::use_awaitable));
+      if (wec) break;
+    }
+    boost::system::error_code ignored;
+    to->shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  sr::net::IoPool pool_{1};
+  tcp::acceptor acceptor_;
+  mutable std::mutex mu_;
+  std::vector<std::string> requests_;
+};
+
+}  // namespace
+
+TEST_CASE("through an HTTP proxy by CONNECT, with its credentials; NO_PROXY bypasses it",
+          "[https][client][proxy]") {
+  Server srv([](const ServerRequest&) { return ok(R"({"via":"tunnel"})"); });
+  TestProxy proxy;
+  ClientOptions o = ClientSide::defaults();
+  auto config = ProxyConfig::parse("http://ops:pa55@127.0.0.1:" + std::to_string(proxy.port()),
+                                   "localhost");
+  REQUIRE(config.ok());
+  o.proxy = *config;
+  ClientSide c(o);
+  std::string body;
+  auto r = c.get(srv.url("/x"), body);
+  REQUIRE(r.ok());
+  CHECK(body == R"({"via":"tunnel"})");
+  const auto seen = proxy.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == "CONNECT 127.0.0.1:" + std::to_string(srv.server.port()) +
+                       " HTTP/1.1 | Basic b3BzOnBhNTU=");
+  // localhost is in NO_PROXY: straight to the server.
+  CHECK(c.get(srv.url("/y", "localhost")).ok());
+  CHECK(proxy.requests().size() == 1);
+}
+
+TEST_CASE("a proxy that refuses the tunnel fails at the proxy stage", "[https][client][proxy]") {
+  TestProxy proxy;
+  ClientOptions o = ClientSide::defaults();
+  o.proxy = ProxyConfig::parse("127.0.0.1:" + std::to_string(proxy.port()), "").value();
+  ClientSide c(o);
+  // Nothing listens on port 1: the proxy answers 502.
+  auto r = c.get("https://127.0.0.1:1/");
+  CHECK(r.stage == Stage::proxy);
+  CHECK_THAT(r.error, Catch::EndsWith("refused the tunnel to 127.0.0.1:1: HTTP 502"));
+}
+
+TEST_CASE("cancelling a send ends it at once", "[https][client][cancel]") {
+  Server srv([](const ServerRequest&) {
+    Reply r;
+    r.no_answer = true;
+    return r;
+  });
+  ClientSide c;
+  const std::string url = srv.url("/hang");
+  Request req;
+  req.url = *boost::urls::parse_uri(url);
+  asio::cancellation_signal cancel;
+  std::promise<Result> done;
+  std::string body;
+  asio::co_spawn(c.pool.executor(),
+                 [&]() -> asio::awaitable<Result> { co_return co_await c.client->send(req, body); },
+                 asio::bind_cancellation_slot(cancel.slot(),
+                                              [&](std::exception_ptr e, Result r) {
+                                                if (e) r.error = "exception";
+                                                done.set_value(r);
+                                              }));
+  REQUIRE(sr::test::eventually([&] { return srv.server.requests() == 1; }));
+  asio::post(c.pool.executor(), [&] { cancel.emit(asio::cancellation_type::terminal); });
+  auto f = done.get_future();
+  auto r = get_bounded(f, "cancelled send");
+  CHECK(r.stage == Stage::request);
+  CHECK_THAT(r.error, Catch::EndsWith("cancelled"));
+}
