@@ -112,6 +112,7 @@ struct Client::Impl {
   struct Failure {
     Stage stage;
     std::string what;
+    bool retryable = true;  // false: the same request would fail the same way
   };
 
   Expected<Target> target_of(boost::urls::url_view url) const;
@@ -121,11 +122,14 @@ struct Client::Impl {
   asio::awaitable<std::optional<Failure>> tunnel(Connection& c, const Target& t);
   asio::awaitable<std::optional<Failure>> handshake(Connection& c, const Target& t);
   asio::awaitable<Result> exchange(Connection& c, const Target& t, const Request& r,
-                                   const BodySink& sink, bool& keep, bool& retry_fresh);
+                                   const SinkForAnswer& sink_for, bool& keep, bool& retry_fresh);
   asio::awaitable<std::optional<Failure>> read_body(Connection& c,
                                                     bhttp::response_parser<bhttp::buffer_body>& p,
                                                     const BodySink& sink);
-  asio::awaitable<Result> send(const Request& r, const BodySink& sink);
+  asio::awaitable<Result> send(const Request& r, const SinkForAnswer& sink_for);
+  std::string too_large() const {
+    return fmt::format("body larger than the {} byte limit", options.body_limit);
+  }
 };
 
 Expected<Client::Impl::Target> Client::Impl::target_of(boost::urls::url_view url) const {
@@ -237,8 +241,10 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::handshake(Co
   if (!ec) co_return std::nullopt;
   const long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK && !options.tls.insecure_skip_verify)
-    co_return Failure{Stage::tls, fmt::format("certificate of {} not accepted: {}", t.host,
-                                              X509_verify_cert_error_string(verify))};
+    co_return Failure{Stage::tls,
+                      fmt::format("certificate of {} not accepted: {}", t.host,
+                                  X509_verify_cert_error_string(verify)),
+                      false};
   co_return Failure{Stage::tls, fmt::format("TLS handshake with {}: {}", t.host,
                                             describe(ec, options.handshake_timeout))};
 }
@@ -250,7 +256,7 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
   if (encoding == "gzip" || encoding == "x-gzip" || encoding == "deflate") {
     gzip.emplace(options.body_limit, sink);
   } else if (!encoding.empty() && encoding != "identity") {
-    co_return Failure{Stage::body, "unsupported Content-Encoding '" + encoding + "'"};
+    co_return Failure{Stage::body, "unsupported Content-Encoding '" + encoding + "'", false};
   }
   std::size_t plain = 0;
   const auto deadline = Clock::now() + options.body_timeout;
@@ -264,7 +270,7 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
     auto [ec, n] = co_await bhttp::async_read(c.stream, c.buffer, parser, as_tuple);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec == bhttp::error::body_limit)
-      co_return Failure{Stage::body, fmt::format("body larger than the {} byte limit", options.body_limit)};
+      co_return Failure{Stage::body, too_large(), false};
     if (ec == beast::error::timeout)
       co_return Failure{Stage::body,
                         whole_body_limit
@@ -274,13 +280,13 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
     const std::string_view got(chunk.get(), kReadChunk - parser.get().body().size);
     if (got.empty()) continue;
     if (gzip) {
-      if (auto e = gzip->feed(got); !e.empty()) co_return Failure{Stage::body, e};
+      if (auto e = gzip->feed(got); !e.empty()) co_return Failure{Stage::body, e, false};
       continue;
     }
     plain += got.size();
     if (plain > options.body_limit)
-      co_return Failure{Stage::body, fmt::format("body larger than the {} byte limit", options.body_limit)};
-    if (!sink(got)) co_return Failure{Stage::body, "stopped by the reader"};
+      co_return Failure{Stage::body, too_large(), false};
+    if (!sink(got)) co_return Failure{Stage::body, "stopped by the reader", false};
   }
   if (gzip)
     if (auto e = gzip->finish(); !e.empty()) co_return Failure{Stage::body, e};
@@ -288,12 +294,13 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
 }
 
 asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, const Request& r,
-                                               const BodySink& sink, bool& keep,
+                                               const SinkForAnswer& sink_for, bool& keep,
                                                bool& retry_fresh) {
   Result result;
-  auto fail = [&](Stage stage, std::string what) {
+  auto fail = [&](Stage stage, std::string what, bool retryable = true) {
     result.stage = stage;
     result.error = std::move(what);
+    result.retryable = retryable;
     return result;
   };
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method),
@@ -322,27 +329,28 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
   if (req.method() == bhttp::verb::head) parser.skip(true);
   auto [hec, hn] = co_await bhttp::async_read_header(c.stream, c.buffer, parser, as_tuple);
   if (hec == bhttp::error::body_limit)  // its Content-Length says so
-    co_return fail(Stage::body, fmt::format("body larger than the {} byte limit", options.body_limit));
+    co_return fail(Stage::body, too_large(), false);
   if (hec) {
     retry_fresh = stale_connection(hec) && hn == 0;
-    co_return fail(Stage::request, hec == bhttp::error::header_limit
-                                       ? std::string("response header too large")
-                                       : describe(hec, options.request_timeout));
+    if (hec == bhttp::error::header_limit)
+      co_return fail(Stage::request, "response header too large", false);
+    co_return fail(Stage::request, describe(hec, options.request_timeout));
   }
   const auto& head = parser.get();
   result.head.status = head.result_int();
   result.head.retry_after = std::string(head[bhttp::field::retry_after]);
   result.head.content_type = std::string(head[bhttp::field::content_type]);
+  const BodySink sink = sink_for(result.head);
   if (auto failure = co_await read_body(c, parser, sink))
-    co_return fail(failure->stage, std::move(failure->what));
+    co_return fail(failure->stage, std::move(failure->what), failure->retryable);
   keep = parser.get().keep_alive();
   co_return result;
 }
 
-asio::awaitable<Result> Client::Impl::send(const Request& r, const BodySink& sink) {
+asio::awaitable<Result> Client::Impl::send(const Request& r, const SinkForAnswer& sink_for) {
   ++stats.requests;
   auto target = target_of(r.url);
-  if (!target) co_return Result{{}, target.error(), Stage::connect};
+  if (!target) co_return Result{{}, target.error(), Stage::connect, false};
   const std::string url = safe_url(r.url);
   for (int round = 0;; ++round) {
     auto c = round == 0 ? take_idle(target->key) : nullptr;
@@ -356,10 +364,11 @@ asio::awaitable<Result> Client::Impl::send(const Request& r, const BodySink& sin
       auto failure = co_await connect(*c, *target);
       if (!failure) failure = co_await handshake(*c, *target);
       if (failure)
-        co_return Result{{}, fmt::format("{} {}: {}", r.method, url, failure->what), failure->stage};
+        co_return Result{{}, fmt::format("{} {}: {}", r.method, url, failure->what), failure->stage,
+                         failure->retryable};
     }
     bool keep = false, retry_fresh = false;
-    auto result = co_await exchange(*c, *target, r, sink, keep, retry_fresh);
+    auto result = co_await exchange(*c, *target, r, sink_for, keep, retry_fresh);
     if (!result.ok() && reused && retry_fresh) continue;  // the server had closed it: once more, fresh
     if (!result.ok()) {
       result.error = fmt::format("{} {}: {}", r.method, url, result.error);
@@ -391,8 +400,13 @@ Expected<std::unique_ptr<Client>> Client::create(asio::any_io_executor ex, Clien
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() = default;
 
+asio::awaitable<Result> Client::send(const Request& request, const SinkForAnswer& sink_for) {
+  return impl_->send(request, sink_for);
+}
+
 asio::awaitable<Result> Client::send(const Request& request, const BodySink& sink) {
-  return impl_->send(request, sink);
+  const SinkForAnswer same = [&sink](const ResponseHead&) { return sink; };
+  co_return co_await impl_->send(request, same);
 }
 
 asio::awaitable<Result> Client::send(const Request& request, std::string& body) {
@@ -401,8 +415,8 @@ asio::awaitable<Result> Client::send(const Request& request, std::string& body) 
     body.append(piece);
     return true;
   };
-  auto result = co_await impl_->send(request, collect);
-  co_return result;
+  const SinkForAnswer same = [&collect](const ResponseHead&) { return collect; };
+  co_return co_await impl_->send(request, same);
 }
 
 Client::Stats Client::stats() const { return impl_->stats; }

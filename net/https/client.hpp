@@ -68,12 +68,15 @@ struct Result {
   ResponseHead head;  // status 0 when no answer arrived
   std::string error;  // "" when a whole response arrived (whatever its status)
   Stage stage = Stage::body;
+  bool retryable = true;  // false: trying again would fail the same way (TLS trust, limits)
   bool ok() const { return error.empty(); }
 };
 
 // Decoded body bytes as they arrive; return false to stop (the send then
 // fails with "stopped by the reader").
 using BodySink = std::function<bool(std::string_view)>;
+// Given the answer's head (status known), where its body goes.
+using SinkForAnswer = std::function<BodySink(const ResponseHead&)>;
 
 // scheme://host[:port]/path: what errors and logs may show of a URL.
 std::string safe_url(boost::urls::url_view url);
@@ -87,6 +90,7 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
+  boost::asio::awaitable<Result> send(const Request& request, const SinkForAnswer& sink_for);
   boost::asio::awaitable<Result> send(const Request& request, const BodySink& sink);
   // The whole body into `body` (bounded by body_limit).
   boost::asio::awaitable<Result> send(const Request& request, std::string& body);

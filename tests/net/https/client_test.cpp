@@ -3,6 +3,7 @@
 // cancellation. Outcomes are checked, never durations.
 #include "net/https/client.hpp"
 #include "net/io_pool.hpp"
+#include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
@@ -38,11 +39,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::filesystem::path pki() {
-  const char* v = std::getenv("SR_TEST_PKI");
-  if (!v) sr::test::fail_hard("SR_TEST_PKI is not set (run the tests through meson)");
-  return v;
-}
+std::filesystem::path pki() { return sr::test::test_pki(); }
 
 std::string trusted_ca() { return (pki() / "ca" / "root.pem").string(); }
 
@@ -161,6 +158,7 @@ TEST_CASE("certificates that must not be trusted are refused at the TLS stage",
     CHECK_THAT(r.error, Catch::Contains(why, Catch::CaseSensitive::No));
     CHECK_THAT(r.error, Catch::StartsWith("GET https://localhost:"));
     CHECK(r.error.find("token=abc") == std::string::npos);  // no query in errors
+    CHECK_FALSE(r.retryable);
     CHECK(srv.server.requests() == 0);
   }
 }
@@ -246,6 +244,7 @@ TEST_CASE("the body limit, gzip bodies and gzip bombs", "[https][client][limits]
   auto too_big = c.get(srv.url("/big"));
   CHECK(too_big.stage == Stage::body);
   CHECK_THAT(too_big.error, Catch::EndsWith("body larger than the 1048576 byte limit"));
+  CHECK_FALSE(too_big.retryable);  // the same page would be just as large
   std::string body;
   auto zipped = c.get(srv.url("/zipped"), body);
   REQUIRE(zipped.ok());
@@ -274,6 +273,7 @@ TEST_CASE("each timeout ends its step with a message naming it", "[https][client
     auto late = c.get(srv.url("/late-header"));
     CHECK(late.stage == Stage::request);
     CHECK_THAT(late.error, Catch::EndsWith("timed out after 200 ms"));
+    CHECK(late.retryable);
     auto silent = c.get(srv.url("/silent"));
     CHECK(silent.stage == Stage::request);
     auto stalled = c.get(srv.url("/stalled-body"));

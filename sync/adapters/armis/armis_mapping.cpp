@@ -1,0 +1,108 @@
+#include "sync/adapters/armis/armis_mapping.hpp"
+
+#include "sync/device/address_text.hpp"
+
+#include <algorithm>
+
+namespace sr::sync::armis {
+
+namespace {
+
+void add_unique(std::vector<std::string>& to, std::string value) {
+  if (!value.empty() && std::find(to.begin(), to.end(), value) == to.end())
+    to.push_back(std::move(value));
+}
+
+void add_addresses(GatheredDevice& g, const ArmisDevice& d) {
+  for (auto item : split_list(d.ip_address))
+    if (auto ip = canonical_ip(item)) add_unique(g.ips, std::move(*ip));
+  if (g.mac.empty()) {
+    for (auto item : split_list(d.mac_address)) {
+      if (auto mac = normalise_mac(item)) {
+        g.mac = std::move(*mac);
+        break;
+      }
+    }
+  }
+}
+
+void fill(std::string& field, std::string& more) {
+  if (field.empty()) field = std::move(more);
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += ',';
+    out += s;
+  }
+  return out;
+}
+
+}  // namespace
+
+GatheredDevice gather(ArmisDevice&& device, std::string_view query_label) {
+  GatheredDevice g;
+  add_addresses(g, device);
+  for (auto& t : device.tags) add_unique(g.tags, std::move(t));
+  add_unique(g.labels, std::string(query_label));
+  device.ip_address.clear();
+  device.mac_address.clear();
+  device.tags.clear();
+  g.raw = std::move(device);
+  return g;
+}
+
+void merge(GatheredDevice& into, ArmisDevice&& more, std::string_view query_label) {
+  add_addresses(into, more);
+  for (auto& t : more.tags) add_unique(into.tags, std::move(t));
+  add_unique(into.labels, std::string(query_label));
+  auto& r = into.raw;
+  fill(r.name, more.name);
+  fill(r.type, more.type);
+  fill(r.category, more.category);
+  fill(r.manufacturer, more.manufacturer);
+  fill(r.model, more.model);
+  fill(r.operating_system, more.operating_system);
+  fill(r.boundaries, more.boundaries);
+  fill(r.first_seen, more.first_seen);
+  fill(r.last_seen, more.last_seen);
+  r.risk_level = std::max(r.risk_level, more.risk_level);
+}
+
+bool to_update(GatheredDevice&& g, const RunInfo& info, DeviceUpdate& d) {
+  if (g.ips.empty()) return false;
+  auto& r = g.raw;
+  d.device_id = info.partition + ":" + g.ips.front();
+  d.ip = g.ips.front();
+  d.mac = std::move(g.mac);
+  d.hostname = std::move(r.name);
+  d.source = "armis";
+  d.agent_id = info.agent_id;
+  d.gateway_id = info.gateway_id;
+  d.partition = info.partition;
+  d.timestamp = info.timestamp;
+  d.confidence = 7;
+  d.metadata.reserve(14);
+  d.meta("integration_type", "armis");
+  if (r.id) {
+    d.meta("armis_device_id", std::to_string(*r.id));
+    d.meta("integration_id", std::to_string(*r.id));
+  }
+  d.meta("armis_type", std::move(r.type));
+  d.meta("armis_category", std::move(r.category));
+  d.meta("manufacturer", std::move(r.manufacturer));
+  d.meta("model", std::move(r.model));
+  d.meta("operating_system", std::move(r.operating_system));
+  d.meta("armis_boundaries", std::move(r.boundaries));
+  if (r.risk_level > 0) d.meta("armis_risk_level", std::to_string(r.risk_level));
+  d.meta("query_label", joined(g.labels));
+  d.meta("armis_tags", joined(g.tags));
+  if (g.ips.size() > 1) {
+    d.meta("all_ips", joined(g.ips));
+    d.meta("ip_count", std::to_string(g.ips.size()));
+  }
+  return true;
+}
+
+}  // namespace sr::sync::armis

@@ -1,0 +1,326 @@
+#include "sync/adapters/armis/armis_source.hpp"
+
+#include "net/https/fetch.hpp"
+#include "net/log/logger.hpp"
+#include "sync/adapters/armis/armis_mapping.hpp"
+#include "sync/adapters/armis/armis_page.hpp"
+
+#include <boost/asio/this_coro.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <unordered_map>
+
+namespace sr::sync::armis {
+
+namespace asio = boost::asio;
+namespace https = sr::net::https;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::size_t kTokenBodyLimit = 1 << 20;
+constexpr auto kDefaultTokenLife = std::chrono::minutes(45);
+constexpr auto kRenewEarly = std::chrono::minutes(5);
+
+std::uint64_t mix(std::uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+std::string form_encode(std::string_view value) {
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  return boost::urls::encode(value, boost::urls::unreserved_chars, opts);
+}
+
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+  int y, mo, d, h, mi, s;
+  if (t.size() < 19 || std::sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d",
+                                   &y, &mo, &d, &h, &mi, &s) != 6)
+    return std::nullopt;
+  namespace ch = std::chrono;
+  const ch::year_month_day ymd{ch::year{y}, ch::month{static_cast<unsigned>(mo)},
+                               ch::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return std::nullopt;
+  auto rest = t.substr(19);
+  if (!rest.empty() && rest.front() == '.') {
+    rest.remove_prefix(1);
+    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  }
+  ch::seconds offset{0};
+  if (rest == "Z" || rest.empty()) {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    const int oh = std::atoi(std::string(rest.substr(1, 2)).c_str());
+    const int om = std::atoi(std::string(rest.substr(4, 2)).c_str());
+    offset = ch::hours(oh) + ch::minutes(om);
+    if (rest[0] == '-') offset = -offset;
+  } else {
+    return std::nullopt;
+  }
+  return ch::sys_days{ymd} + ch::hours{h} + ch::minutes{mi} + ch::seconds{s} - offset;
+}
+
+net::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
+  using Result = net::Expected<ArmisOptions>;
+  ArmisOptions o;
+  auto url = boost::urls::parse_uri(source.endpoint);
+  if (source.endpoint.empty()) return Result::failure("endpoint is required");
+  if (!url || url->scheme() != "https" || url->host().empty())
+    return Result::failure("endpoint must be an https:// URL");
+  o.endpoint = *url;
+  o.endpoint.remove_query().remove_fragment();
+  const auto cred = [&](const char* key) {
+    auto it = source.credentials.find(key);
+    return it == source.credentials.end() ? std::string() : it->second;
+  };
+  o.api_key = cred("api_key");
+  o.api_secret = cred("api_secret");
+  o.secret_key = cred("secret_key");
+  if (!o.api_key.empty() || !o.api_secret.empty()) o.auth = ArmisOptions::Auth::json;
+  else if (!o.secret_key.empty()) o.auth = ArmisOptions::Auth::form;
+  else return Result::failure("credentials need api_key (and api_secret) or secret_key");
+  if (auto size = source.setting("page_size")) {
+    auto n = parse_int_text(*size);
+    if (!n || *n < 1 || *n > 100'000)
+      return Result::failure(fmt::format("page_size must be 1..100000, not \"{}\"", *size));
+    o.page_size = static_cast<std::size_t>(*n);
+  } else if (source.batch_size > 0) {
+    o.page_size = static_cast<std::size_t>(std::min<std::int64_t>(source.batch_size, 100'000));
+  }
+  if (auto cap = source.setting("max_page_bytes")) {
+    auto n = parse_size_text(*cap);
+    if (!n || *n < 4096) return Result::failure("max_page_bytes must be a size of 4KiB or more");
+    o.client.body_limit = *n;
+  }
+  o.queries = source.queries;
+  if (o.queries.empty()) o.queries.push_back({"", "", {}});
+  o.client.tls.ca_file = source.ca_file;
+  o.client.tls.insecure_skip_verify = source.insecure_skip_verify;
+  auto proxy = https::ProxyConfig::from_environment();
+  if (!proxy) return Result::failure(proxy.error());
+  o.client.proxy = *proxy;
+  return o;
+}
+
+struct ArmisSource::QueryRun {
+  const QueryConfig& query;
+  const RunInfo& info;
+  DeviceSink& sink;
+  bool merging;  // several queries: gather by id, send at the end
+  std::unordered_map<std::int64_t, GatheredDevice>& merged;
+  std::vector<GatheredDevice>& without_id;
+  std::uint64_t pages = 0, devices = 0;
+  std::string label() const { return query.label.empty() ? "(all)" : query.label; }
+};
+
+ArmisSource::ArmisSource(const SourceConfig& source, ArmisOptions options)
+    : name_(source.name), options_(std::move(options)), seed_state_(std::hash<std::string>{}(name_)) {}
+
+ArmisSource::~ArmisSource() = default;
+
+std::uint64_t ArmisSource::next_seed() { return mix(++seed_state_); }
+
+asio::awaitable<std::string> ArmisSource::ensure_client() {
+  if (client_) co_return std::string();
+  auto c = https::Client::create(co_await asio::this_coro::executor, options_.client);
+  if (!c) co_return "tls: " + c.error();
+  client_ = std::move(*c);
+  if (options_.client.tls.insecure_skip_verify)
+    sr::log::warn(name_, "insecure_skip_verify is set: the Armis server's certificate is not checked");
+  co_return std::string();
+}
+
+asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
+  if (!force && token_ && Clock::now() < token_->renew_at) co_return std::string();
+  token_.reset();
+  https::Request req;
+  req.method = "POST";
+  req.url = options_.endpoint;
+  req.url.set_path(std::string(options_.endpoint.path()) + "/api/v1/access_token/");
+  req.headers.push_back({"Accept", "application/json"});
+  if (options_.auth == ArmisOptions::Auth::json) {
+    boost::json::object body;
+    if (!options_.api_key.empty()) body["api_key"] = options_.api_key;
+    if (!options_.api_secret.empty()) body["api_secret"] = options_.api_secret;
+    req.headers.push_back({"Content-Type", "application/json"});
+    req.body = boost::json::serialize(body);
+  } else {
+    req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
+    req.body = "secret_key=" + form_encode(options_.secret_key);
+  }
+  std::string answer;
+  const https::SinkForAnswer collect = [&](const https::ResponseHead&) -> https::BodySink {
+    answer.clear();
+    return [&](std::string_view piece) {
+      if (answer.size() + piece.size() > kTokenBodyLimit) return false;
+      answer.append(piece);
+      return true;
+    };
+  };
+  auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), collect,
+                                   [&](const std::string& why, std::chrono::milliseconds wait) {
+                                     sr::log::warn(name_, fmt::format("auth: {}; retrying in {} ms",
+                                                                      why, wait.count()));
+                                   });
+  if (!got.ok()) co_return "auth: " + got.error;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(answer, ec);
+  const auto* data = !ec && doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
+  const auto* success = !ec && doc.is_object() ? doc.as_object().if_contains("success") : nullptr;
+  const auto* token = data && data->is_object() ? data->as_object().if_contains("access_token") : nullptr;
+  if (!token || !token->is_string() || token->as_string().empty() ||
+      (success && !(success->is_bool() && success->as_bool())))
+    co_return "auth: the access_token answer has no token (or success is not true)";
+  Token t;
+  t.header = options_.auth == ArmisOptions::Auth::json
+                 ? "Bearer " + std::string(token->as_string())
+                 : std::string(token->as_string());
+  auto life = std::chrono::duration_cast<Clock::duration>(kDefaultTokenLife);
+  if (const auto* exp = data->as_object().if_contains("expiration_utc"); exp && exp->is_string()) {
+    if (auto when = parse_expiration(exp->as_string()))
+      life = std::chrono::duration_cast<Clock::duration>(*when - std::chrono::system_clock::now() - kRenewEarly);
+  }
+  t.renew_at = Clock::now() + std::max<Clock::duration>(life, std::chrono::seconds(30));
+  token_ = std::move(t);
+  co_return std::string();
+}
+
+boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t from) const {
+  boost::urls::url u = options_.endpoint;
+  u.set_path(std::string(options_.endpoint.path()) + "/api/v1/search/");
+  u.params().append({"from", std::to_string(from)});
+  u.params().append({"length", std::to_string(options_.page_size)});
+  if (!aql.empty()) u.params().append({"aql", aql});
+  return u;
+}
+
+asio::awaitable<std::string> ArmisSource::fetch_page(QueryRun& q, std::uint64_t from,
+                                                     std::vector<ArmisDevice>& out,
+                                                     ArmisPageInfo& info) {
+  https::Request req;
+  req.url = search_url(q.query.query, from);
+  req.headers.push_back({"Accept", "application/json"});
+  const auto where = fmt::format("search page {} of query {}", q.pages + 1, q.label());
+  for (bool renewed = false;;) {
+    if (auto err = co_await ensure_token(false); !err.empty()) co_return err;
+    req.headers.resize(1);
+    req.headers.push_back({"Authorization", token_->header});
+    std::unique_ptr<ArmisPageParser> parser;
+    std::string parse_error;
+    const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
+      out.clear();
+      parse_error.clear();
+      parser = std::make_unique<ArmisPageParser>([&](ArmisDevice& d) {
+        out.push_back(std::move(d));
+        return true;
+      });
+      return [&](std::string_view piece) {
+        parse_error = parser->feed(piece);
+        return parse_error.empty();
+      };
+    };
+    auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), sink_for,
+                                     [&](const std::string& why, std::chrono::milliseconds wait) {
+                                       sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
+                                                                        where, why, wait.count()));
+                                     });
+    if (!parse_error.empty()) co_return where + ": " + parse_error;
+    if (got.last.ok() && got.last.head.status == 401 && !renewed) {
+      sr::log::info(name_, where + ": HTTP 401, renewing the access token once");
+      if (auto err = co_await ensure_token(true); !err.empty()) co_return err;
+      renewed = true;
+      continue;
+    }
+    if (!got.ok()) co_return where + ": " + got.error;
+    if (auto err = parser->finish(); !err.empty()) co_return where + ": " + err;
+    info = parser->info();
+    if (info.success && !*info.success) co_return where + ": Armis answered success=false";
+    if (info.skipped_fields)
+      sr::log::debug(name_, fmt::format("{}: {} malformed optional fields skipped", where,
+                                        info.skipped_fields));
+    co_return std::string();
+  }
+}
+
+asio::awaitable<std::string> ArmisSource::run_query(QueryRun& q) {
+  std::vector<ArmisDevice> page;
+  for (std::uint64_t from = 0;;) {
+    ArmisPageInfo info;
+    if (auto err = co_await fetch_page(q, from, page, info); !err.empty()) co_return err;
+    if (q.pages++ == 0 && info.total && *info.total > 0 && !q.merging)
+      q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
+    q.devices += page.size();
+    if (q.merging) {
+      for (auto& d : page) {
+        if (!d.id) {
+          q.without_id.push_back(gather(std::move(d), q.query.label));
+          continue;
+        }
+        auto [it, fresh] = q.merged.try_emplace(*d.id);
+        if (fresh) it->second = gather(std::move(d), q.query.label);
+        else merge(it->second, std::move(d), q.query.label);
+      }
+    } else {
+      DeviceBatch batch;
+      batch.reserve(page.size());
+      for (auto& d : page) {
+        DeviceUpdate u;
+        if (to_update(gather(std::move(d), q.query.label), q.info, u)) batch.push_back(std::move(u));
+      }
+      if (!batch.empty() && !co_await q.sink.push(std::move(batch))) co_return "stopped";
+    }
+    // Page while next > from (the loop guard: a server repeating itself ends the query).
+    if (page.empty() || !info.next || *info.next <= 0 ||
+        static_cast<std::uint64_t>(*info.next) <= from)
+      break;
+    from = static_cast<std::uint64_t>(*info.next);
+  }
+  sr::log::debug(name_, fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));
+  co_return std::string();
+}
+
+asio::awaitable<std::string> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
+  if (auto err = co_await ensure_client(); !err.empty()) co_return err;
+  const bool merging = options_.queries.size() > 1;
+  std::unordered_map<std::int64_t, GatheredDevice> merged;
+  std::vector<GatheredDevice> without_id;
+  for (const auto& query : options_.queries) {
+    QueryRun q{query, info, sink, merging, merged, without_id};
+    if (auto err = co_await run_query(q); !err.empty()) co_return err;
+  }
+  if (!merging) co_return std::string();
+  sink.expect_total(merged.size() + without_id.size());
+  DeviceBatch batch;
+  auto flush = [&]() -> asio::awaitable<bool> {
+    if (batch.empty()) co_return true;
+    co_return co_await sink.push(std::exchange(batch, {}));
+  };
+  auto add = [&](GatheredDevice&& g) -> asio::awaitable<bool> {
+    DeviceUpdate u;
+    if (to_update(std::move(g), info, u)) batch.push_back(std::move(u));
+    if (batch.size() >= options_.page_size) co_return co_await flush();
+    co_return true;
+  };
+  for (auto& [id, g] : merged)
+    if (!co_await add(std::move(g))) co_return "stopped";
+  for (auto& g : without_id)
+    if (!co_await add(std::move(g))) co_return "stopped";
+  if (!co_await flush()) co_return "stopped";
+  co_return std::string();
+}
+
+}  // namespace sr::sync::armis

@@ -1,0 +1,65 @@
+// The `armis` source type: access token (JSON or form style) cached until
+// shortly before it expires and renewed once on a 401; AQL search paged with
+// the loop guard; several queries merged by Armis id; pages parsed as they
+// arrive and pushed into the pipeline page by page. Every request goes through
+// the retry policy (net/https/fetch).
+#pragma once
+
+#include "net/https/client.hpp"
+#include "net/https/retry_policy.hpp"
+#include "sync/adapters/adapter.hpp"
+
+#include <boost/url/url.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace sr::sync::armis {
+
+struct ArmisOptions {
+  boost::urls::url endpoint;  // https://armis.example.com[/prefix]
+  enum class Auth { json, form } auth = Auth::json;
+  std::string api_key, api_secret, secret_key;  // never logged
+  std::size_t page_size = 100;
+  std::vector<QueryConfig> queries;  // none: one query with empty AQL
+  net::https::ClientOptions client;
+  net::https::RetryPolicy retry;
+};
+
+// From the source's config; errors name the key (never a credential's value).
+net::Expected<ArmisOptions> armis_options(const SourceConfig& source);
+
+// Seconds until an `expiration_utc` ("2026-11-25T16:00:00.123+00:00", "...Z").
+std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view text);
+
+class ArmisSource final : public Adapter {
+ public:
+  ArmisSource(const SourceConfig& source, ArmisOptions options);
+  ~ArmisSource() override;
+  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+
+ private:
+  struct Token {
+    std::string header;  // the Authorization value
+    std::chrono::steady_clock::time_point renew_at;
+  };
+  struct QueryRun;
+
+  boost::asio::awaitable<std::string> ensure_client();
+  boost::asio::awaitable<std::string> ensure_token(bool force);
+  boost::asio::awaitable<std::string> run_query(QueryRun& q);
+  boost::asio::awaitable<std::string> fetch_page(QueryRun& q, std::uint64_t from,
+                                                 std::vector<struct ArmisDevice>& out,
+                                                 struct ArmisPageInfo& info);
+  boost::urls::url search_url(const std::string& aql, std::uint64_t from) const;
+  std::uint64_t next_seed();
+
+  std::string name_;
+  ArmisOptions options_;
+  std::unique_ptr<net::https::Client> client_;
+  std::optional<Token> token_;
+  std::uint64_t seed_state_;
+};
+
+}  // namespace sr::sync::armis

@@ -1,0 +1,26 @@
+// Addresses as integrations write them, made canonical: IPs (v4 and v6, or
+// CIDR text with a host part), MACs in any common spelling, and the comma-
+// separated lists Armis puts several of them in.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sr::sync {
+
+// "10.0.0.1" -> "10.0.0.1"; "2001:DB8::0:1" -> "2001:db8::1"; junk -> none.
+std::optional<std::string> canonical_ip(std::string_view text);
+
+// The host part of "10.0.0.1/24" (NetBox addresses), canonical; also a bare IP.
+std::optional<std::string> ip_of_cidr(std::string_view text);
+
+// "aa:bb:cc:dd:ee:ff", "AA-BB-CC-DD-EE-FF", "aabb.ccdd.eeff", "aabbccddeeff"
+// -> "AA:BB:CC:DD:EE:FF"; anything else -> none.
+std::optional<std::string> normalise_mac(std::string_view text);
+
+// The non-empty, trimmed items of a comma-separated list.
+std::vector<std::string_view> split_list(std::string_view text);
+
+}  // namespace sr::sync

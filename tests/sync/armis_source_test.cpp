@@ -1,0 +1,274 @@
+// The Armis adapter against the fake Armis API over real HTTPS (scripted
+// server, test PKI): whole inventories arrive exactly, tokens renew, 429s
+// and server faults are retried, broken pages fail the run with a reason,
+// and one failing source never hurts another running beside it.
+#include "net/io_pool.hpp"
+#include "sync/adapters/armis/armis_source.hpp"
+#include "sync/adapters/faker/faker_inventory.hpp"
+#include "tests/support/test_pki.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/fake-inventory/apis/armis_api.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+namespace asio = boost::asio;
+using namespace sr::sync;
+using sr::fake::ArmisApi;
+using sr::fake::ArmisApiOptions;
+using sr::test::get_bounded;
+
+namespace {
+
+const char* kKey = "armis-KEY-do-not-log";
+const char* kSecret = "armis-SECRET-do-not-log";
+
+std::filesystem::path pki() { return sr::test::test_pki(); }
+
+// The fake Armis API on a scripted HTTPS server of its own.
+struct FakeArmis {
+  explicit FakeArmis(ArmisApiOptions o)
+      : api(std::move(o)),
+        server(pool.executor(),
+               {"127.0.0.1:0", (pki() / "test" / "https-server.pem").string(),
+                (pki() / "test" / "https-server.key").string()},
+               [this](const sr::fake::ServerRequest& r) { return api.handle(r); }) {
+    pool.start();
+    if (auto e = server.start(); !e.empty()) sr::test::fail_hard(e);
+  }
+  ~FakeArmis() {
+    std::promise<void> stopped;
+    server.stop([&] { stopped.set_value(); });
+    auto f = stopped.get_future();
+    get_bounded(f, "fake Armis stop");
+    work.reset();
+    pool.join();
+  }
+  std::string endpoint() const { return "https://127.0.0.1:" + std::to_string(server.port()); }
+
+  sr::net::IoPool pool{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
+  ArmisApi api;
+  sr::fake::HttpsServer server;
+};
+
+ArmisApiOptions api_options(std::uint64_t devices) {
+  ArmisApiOptions o;
+  o.inventory = {devices, 7, 0.05};
+  o.api_key = kKey;
+  o.api_secret = kSecret;
+  return o;
+}
+
+SourceConfig source_for(const FakeArmis& fake, std::size_t page_size = 1000) {
+  SourceConfig s;
+  s.name = "armis-test";
+  s.type = "armis";
+  s.endpoint = fake.endpoint();
+  s.credentials = {{"api_key", kKey}, {"api_secret", kSecret}};
+  s.options = {{"page_size", std::to_string(page_size)}};
+  s.ca_file = (pki() / "ca" / "root.pem").string();
+  return s;
+}
+
+struct Collected : DeviceSink {
+  asio::awaitable<bool> push(DeviceBatch batch) override {
+    std::lock_guard lock(mu);
+    for (auto& d : batch) devices.push_back(std::move(d));
+    co_return true;
+  }
+  void expect_total(std::uint64_t total) override { expected = total; }
+  std::mutex mu;
+  std::vector<DeviceUpdate> devices;
+  std::uint64_t expected = 0;
+};
+
+struct Outcome {
+  std::string error;
+  std::vector<DeviceUpdate> devices;
+  std::uint64_t expected = 0;
+};
+
+// Runs the adapter once on a strand of `pool`, to completion.
+std::future<std::string> start_run(sr::net::IoPool& pool, Adapter& adapter, Collected& sink) {
+  static RunInfo info = [] {
+    RunInfo i;
+    i.agent_id = "agent-1";
+    i.gateway_id = "gw";
+    i.partition = "default";
+    i.timestamp = "2026-11-25T00:00:00Z";
+    return i;
+  }();
+  return asio::co_spawn(asio::make_strand(pool.executor()), adapter.run(info, sink), asio::use_future);
+}
+
+Outcome run_source(const SourceConfig& source) {
+  auto adapter = make_adapter(source);
+  if (!adapter) sr::test::fail_hard("armis source rejected: " + adapter.error());
+  sr::net::IoPool pool(2);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  Collected sink;
+  auto f = start_run(pool, **adapter, sink);
+  Outcome out;
+  out.error = get_bounded(f, "armis run");
+  work.reset();
+  pool.join();
+  out.devices = std::move(sink.devices);
+  out.expected = sink.expected;
+  return out;
+}
+
+// The inventory's IPs in epoch 0: what a complete run must deliver.
+std::set<std::string> inventory_ips(std::uint64_t n) {
+  faker::Inventory inv({n, 7, 0.05});
+  std::set<std::string> ips;
+  for (std::uint64_t i = 0; i < n; ++i) ips.insert(inv.ip_of(i, 0));
+  return ips;
+}
+
+void check_complete(const Outcome& out, std::uint64_t n) {
+  REQUIRE(out.error.empty());
+  std::set<std::string> got;
+  for (const auto& d : out.devices) got.insert(d.ip);
+  CHECK(out.devices.size() == n);  // no duplicates...
+  CHECK(got == inventory_ips(n));  // ...and exactly the inventory
+}
+
+bool mentions_credentials(const std::string& text) {
+  return text.find(kKey) != std::string::npos || text.find(kSecret) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("100k devices arrive exactly, over one kept-alive connection", "[sync][armis][https]") {
+  FakeArmis fake(api_options(100'000));
+  auto out = run_source(source_for(fake, 1000));
+  check_complete(out, 100'000);
+  CHECK(out.expected == 100'000);
+  CHECK(fake.api.token_requests() == 1);
+  CHECK(fake.api.searches() == 100);
+  CHECK(fake.server.connections_accepted() == 1);
+  const auto& d = out.devices.front();
+  CHECK(d.source == "armis");
+  CHECK(d.mac.size() == 17);
+}
+
+TEST_CASE("an expiring token is renewed mid-run and the page retried once", "[sync][armis][https]") {
+  auto o = api_options(20'000);
+  o.token_uses = 7;
+  FakeArmis fake(o);
+  auto out = run_source(source_for(fake, 500));
+  check_complete(out, 20'000);
+  CHECK(fake.api.token_requests() == 6);  // 40 pages, 7 per token
+  CHECK(fake.api.rejected_tokens() == 5);
+}
+
+TEST_CASE("form-style auth sends the raw token", "[sync][armis][https]") {
+  auto o = api_options(3000);
+  o.api_key.clear();
+  o.secret_key = "s3cr+t/&=x y";
+  FakeArmis fake(o);
+  auto s = source_for(fake);
+  s.credentials = {{"secret_key", o.secret_key}};
+  check_complete(run_source(s), 3000);
+}
+
+TEST_CASE("429 with Retry-After, 500s and resets mid-body are retried; the run completes",
+          "[sync][armis][https][faults]") {
+  auto o = api_options(10'000);
+  o.rate_limit_every = 4;
+  o.error_every = 5;
+  o.reset_every = 7;
+  FakeArmis fake(o);
+  auto out = run_source(source_for(fake, 1000));
+  check_complete(out, 10'000);
+  CHECK(fake.api.searches() > 10);  // the faults cost extra attempts
+}
+
+TEST_CASE("broken pages, loops, huge bodies and bad credentials end as documented",
+          "[sync][armis][https][faults]") {
+  SECTION("malformed JSON fails the run naming the page") {
+    auto o = api_options(5000);
+    o.malformed_every = 2;
+    FakeArmis fake(o);
+    auto out = run_source(source_for(fake, 1000));
+    CHECK_THAT(out.error, Catch::StartsWith("search page 2 of query (all): page is not valid JSON"));
+  }
+  SECTION("a server that repeats its page ends the query after one page") {
+    auto o = api_options(5000);
+    o.endless = true;
+    FakeArmis fake(o);
+    auto out = run_source(source_for(fake, 1000));
+    CHECK(out.error.empty());
+    CHECK(out.devices.size() == 1000);
+    CHECK(fake.api.searches() == 1);
+  }
+  SECTION("a page over max_page_bytes fails at the body stage") {
+    auto o = api_options(100);
+    o.huge_body_bytes = 3 << 20;
+    FakeArmis fake(o);
+    auto s = source_for(fake);
+    s.options["max_page_bytes"] = "1MiB";
+    auto out = run_source(s);
+    CHECK_THAT(out.error, Catch::EndsWith("body larger than the 1048576 byte limit"));
+  }
+  SECTION("wrong credentials fail at auth without echoing them") {
+    auto o = api_options(100);
+    o.api_secret = "the-right-one";
+    FakeArmis fake(o);
+    auto out = run_source(source_for(fake));
+    CHECK_THAT(out.error, Catch::StartsWith("auth: POST https://127.0.0.1:") &&
+                              Catch::EndsWith("/api/v1/access_token/: HTTP 401 (the server refused the request)"));
+    CHECK_FALSE(mentions_credentials(out.error));
+  }
+  SECTION("an untrusted server certificate fails at the TLS stage") {
+    FakeArmis fake(api_options(100));
+    auto s = source_for(fake);
+    s.ca_file.clear();  // the system store does not know the test CA
+    auto out = run_source(s);
+    CHECK_THAT(out.error, Catch::Contains("certificate of 127.0.0.1 not accepted"));
+  }
+}
+
+TEST_CASE("several queries: each device once, with every label", "[sync][armis][https]") {
+  FakeArmis fake(api_options(2000));
+  auto s = source_for(fake, 700);
+  s.queries = {{"cams", "in:devices type:Camera", {}}, {"all", "", {}}};
+  auto out = run_source(s);
+  check_complete(out, 2000);
+  for (const auto& d : out.devices) {
+    bool labelled = false;
+    for (const auto& [k, v] : d.metadata) labelled |= k == "query_label" && v == "cams,all";
+    REQUIRE(labelled);
+  }
+}
+
+TEST_CASE("a failing source does not hurt another running beside it", "[sync][armis][https]") {
+  auto bad_options = api_options(5000);
+  bad_options.malformed_every = 1;
+  FakeArmis bad(bad_options), good(api_options(30'000));
+  auto bad_adapter = make_adapter(source_for(bad));
+  auto good_adapter = make_adapter(source_for(good));
+  REQUIRE(bad_adapter.ok());
+  REQUIRE(good_adapter.ok());
+  sr::net::IoPool pool(2);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  Collected bad_sink, good_sink;
+  auto bad_run = start_run(pool, **bad_adapter, bad_sink);
+  auto good_run = start_run(pool, **good_adapter, good_sink);
+  CHECK_FALSE(get_bounded(bad_run, "bad run").empty());
+  CHECK(get_bounded(good_run, "good run").empty());
+  work.reset();
+  pool.join();
+  CHECK(good_sink.devices.size() == 30'000);
+}

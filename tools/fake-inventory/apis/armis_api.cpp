@@ -1,0 +1,158 @@
+#include "tools/fake-inventory/apis/armis_api.hpp"
+
+#include "sync/device/device_update.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/url/parse.hpp>
+#include <boost/url/params_view.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <fmt/format.h>
+
+namespace sr::fake {
+
+namespace {
+
+Reply json_reply(unsigned status, std::string body) {
+  Reply r;
+  r.status = status;
+  r.headers = {{"Content-Type", "application/json"}};
+  r.body = std::move(body);
+  return r;
+}
+
+std::string quoted(std::string_view s) {
+  std::string out;
+  sync::append_json_string(out, s);
+  return out;
+}
+
+std::string form_value(std::string_view body, std::string_view key) {
+  if (!boost::urls::parse_query(body)) return {};
+  boost::urls::encoding_opts opts;
+  opts.space_as_plus = true;
+  for (auto p : boost::urls::params_view(body, opts))
+    if (p.key == key) return p.value;
+  return {};
+}
+
+}  // namespace
+
+std::string armis_device_json(const sync::faker::FakeDevice& d) {
+  std::string macs;
+  for (const auto& m : d.macs) macs += (macs.empty() ? "" : ",") + m;
+  std::string tags;
+  for (const auto& t : d.tags) tags += (tags.empty() ? "" : ",") + quoted(t);
+  return fmt::format(
+      R"({{"id":{},"ipAddress":{},"macAddress":{},"name":{},"type":{},"category":{},)"
+      R"("manufacturer":{},"model":{},"operatingSystem":{},"boundaries":{},"riskLevel":{},)"
+      R"("firstSeen":"2026-01-01T00:00:00+00:00","lastSeen":"2026-11-25T00:00:00+00:00","tags":[{}]}})",
+      d.id, quoted(d.ip), quoted(macs), quoted(d.name), quoted(d.type), quoted(d.category),
+      quoted(d.manufacturer), quoted(d.model), quoted(d.os), quoted(d.boundaries), d.risk_level,
+      tags);
+}
+
+ArmisApi::ArmisApi(ArmisApiOptions options)
+    : options_(std::move(options)), inventory_(options_.inventory) {}
+
+Reply ArmisApi::handle(const ServerRequest& request) {
+  const auto path = request.target.substr(0, request.target.find('?'));
+  if (path == "/api/v1/access_token/" && request.method == "POST") return issue_token(request);
+  if (path == "/api/v1/search/" && request.method == "GET") return search(request);
+  return json_reply(404, R"({"success":false,"message":"no such endpoint"})");
+}
+
+Reply ArmisApi::issue_token(const ServerRequest& request) {
+  bool accepted = false;
+  if (request.header("content-type").starts_with("application/json")) {
+    boost::system::error_code ec;
+    auto doc = boost::json::parse(request.body, ec);
+    if (!ec && doc.is_object()) {
+      auto text = [&](const char* k) {
+        const auto* v = doc.as_object().if_contains(k);
+        return v && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      accepted = !options_.api_key.empty() && text("api_key") == options_.api_key &&
+                 text("api_secret") == options_.api_secret;
+    }
+  } else {
+    accepted = !options_.secret_key.empty() &&
+               form_value(request.body, "secret_key") == options_.secret_key;
+  }
+  if (!accepted) return json_reply(401, R"({"success":false,"message":"invalid credentials"})");
+  const auto n = ++tokens_issued_;
+  const std::string token = fmt::format("tok-{}-{}", n, request.connection);
+  {
+    std::lock_guard lock(mu_);
+    tokens_[token] = options_.token_uses;
+  }
+  return json_reply(200, fmt::format(R"({{"data":{{"access_token":"{}","expiration_utc":"2099-01-01T00:00:00.000000+00:00"}},"success":true}})",
+                                     token));
+}
+
+bool ArmisApi::token_ok(const ServerRequest& request) {
+  auto auth = request.header("authorization");
+  const bool bearer = auth.starts_with("Bearer ");
+  if (bearer) auth = auth.substr(7);
+  std::lock_guard lock(mu_);
+  auto it = tokens_.find(auth);
+  if (it == tokens_.end()) return false;
+  // JSON-style tokens come back as Bearer, form-style ones raw.
+  if (options_.api_key.empty() == bearer) return false;
+  if (options_.token_uses == 0) return true;
+  if (it->second == 0) {
+    tokens_.erase(it);
+    return false;
+  }
+  --it->second;
+  return true;
+}
+
+Reply ArmisApi::search(const ServerRequest& request) {
+  if (!token_ok(request)) {
+    ++rejected_;
+    return json_reply(401, R"({"success":false,"message":"token expired or invalid"})");
+  }
+  const auto n = ++searches_;
+  auto hit = [&](std::uint64_t every) { return every && n % every == 0; };
+  if (hit(options_.rate_limit_every)) {
+    auto r = json_reply(429, R"({"success":false,"message":"slow down"})");
+    r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
+    return r;
+  }
+  if (hit(options_.error_every)) return json_reply(500, R"({"success":false})");
+
+  std::uint64_t from = 0, length = 100;
+  auto params = boost::urls::parse_uri_reference(request.target);
+  if (params) {
+    for (auto p : params->params()) {
+      if (p.key == "from") from = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
+      if (p.key == "length") length = std::strtoull(std::string(p.value).c_str(), nullptr, 10);
+    }
+  }
+  length = std::clamp<std::uint64_t>(length, 1, options_.max_page);
+  const auto total = inventory_.size();
+  const auto end = std::min(total, from + length);
+  std::string body = R"({"data":{"count":)" + std::to_string(end > from ? end - from : 0) +
+                     R"(,"results":[)";
+  for (auto i = from; i < end; ++i) {
+    if (i != from) body += ',';
+    body += armis_device_json(inventory_.device(i, options_.epoch));
+  }
+  body += "],";
+  if (options_.huge_body_bytes)
+    body += R"("padding":")" + std::string(options_.huge_body_bytes, 'x') + "\",";
+  const std::string next = options_.endless ? std::to_string(from)
+                           : end < total    ? std::to_string(end)
+                                            : "null";
+  body += fmt::format(R"("next":{},"prev":{},"total":{}}},"success":true}})", next,
+                      from ? std::to_string(from - std::min(from, length)) : "null", total);
+  auto r = json_reply(200, std::move(body));
+  if (hit(options_.malformed_every)) r.body.insert(r.body.find('[') + 1, "@@,");
+  if (hit(options_.reset_every)) r.reset_after = r.body.size() / 2;
+  r.piece_pause = options_.piece_pause;
+  r.gzip = options_.gzip && request.header("accept-encoding").find("gzip") != std::string::npos;
+  return r;
+}
+
+}  // namespace sr::fake

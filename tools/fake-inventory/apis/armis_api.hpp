@@ -1,0 +1,61 @@
+// An Armis-shaped API over the faker inventory (same seed, same devices as
+// the faker source): POST /api/v1/access_token/ (JSON or form credentials),
+// GET /api/v1/search/?from&length&aql with paging, token expiry, and faults
+// switched on by options. Thread-safe (counters are atomic, state is locked).
+#pragma once
+
+#include "sync/adapters/faker/faker_inventory.hpp"
+#include "tools/fake-inventory/server/https_server.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace sr::fake {
+
+struct ArmisApiOptions {
+  sync::faker::InventoryOptions inventory;
+  std::uint64_t epoch = 0;                 // churn epoch the pages show
+  std::string api_key, api_secret;         // JSON auth accepted with these
+  std::string secret_key;                  // form auth accepted with this
+  std::uint64_t token_uses = 0;            // a token expires after this many searches (0: never)
+  std::size_t max_page = 10'000;           // "length" is capped at this
+  // Faults: every Nth search (0 = never) gets ...
+  std::uint64_t rate_limit_every = 0;      // 429 with Retry-After
+  int retry_after_seconds = 1;
+  std::uint64_t error_every = 0;           // 500
+  std::uint64_t reset_every = 0;           // a body cut off mid-way (TCP dropped)
+  std::uint64_t malformed_every = 0;       // invalid JSON
+  bool endless = false;                    // "next" always equals "from": a paging loop
+  std::size_t huge_body_bytes = 0;         // pad each page with this many bytes of junk JSON
+  std::chrono::milliseconds piece_pause{0};  // slow bodies
+  bool gzip = false;                       // gzip when the client accepts it
+};
+
+class ArmisApi {
+ public:
+  explicit ArmisApi(ArmisApiOptions options);
+  Reply handle(const ServerRequest& request);
+
+  std::uint64_t token_requests() const { return tokens_issued_; }
+  std::uint64_t searches() const { return searches_; }
+  std::uint64_t rejected_tokens() const { return rejected_; }
+
+ private:
+  Reply issue_token(const ServerRequest& request);
+  Reply search(const ServerRequest& request);
+  bool token_ok(const ServerRequest& request);
+
+  ArmisApiOptions options_;
+  sync::faker::Inventory inventory_;
+  std::mutex mu_;
+  std::map<std::string, std::uint64_t> tokens_;  // token -> searches left (0 = unlimited)
+  std::atomic<std::uint64_t> tokens_issued_{0}, searches_{0}, rejected_{0};
+};
+
+// One device as Armis writes it (all MACs comma-joined in macAddress).
+std::string armis_device_json(const sync::faker::FakeDevice& d);
+
+}  // namespace sr::fake
