@@ -211,6 +211,7 @@ int run(const po::variables_map& vm) {
   ropts.limits = sr::sync::ChunkLimits::from_environment(limit_warnings);
   for (const auto& w : limit_warnings) sr::log::warn("sync", w);
   ropts.run_timeout = config.run_timeout;
+  if (!config.state_dir.empty()) ropts.state_dir = config.state_dir;
   ropts.min_interval = config.min_sync_interval;
   sr::sync::SyncRuntime runtime(pool.executor(), ropts, *spool, stats,
                                 [&sender](auto run) { sender.deliver(std::move(run)); });

@@ -2,6 +2,7 @@
 
 #include "sync/adapters/armis/armis_source.hpp"
 #include "sync/adapters/faker/faker_source.hpp"
+#include "sync/adapters/netbox/netbox_source.hpp"
 
 #include <fmt/format.h>
 
@@ -18,6 +19,11 @@ net::Expected<std::unique_ptr<Adapter>> make_adapter(const SourceConfig& source)
     auto options = armis::armis_options(source);
     if (!options) return Result::failure(options.error());
     return std::unique_ptr<Adapter>(std::make_unique<armis::ArmisSource>(source, std::move(*options)));
+  }
+  if (source.type == "netbox") {
+    auto options = netbox::netbox_options(source);
+    if (!options) return Result::failure(options.error());
+    return std::unique_ptr<Adapter>(std::make_unique<netbox::NetboxSource>(source, std::move(*options)));
   }
   return Result::failure(fmt::format("type \"{}\" has no adapter in this build yet", source.type));
 }

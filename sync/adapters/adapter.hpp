@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,7 @@ struct RunInfo {
   std::uint64_t run_number = 0;  // 0 for the runner's first run
   std::string agent_id, gateway_id, partition;  // source's own, else the agent's
   std::string timestamp;         // RFC 3339, when the run started
+  std::filesystem::path state_dir;  // where a source may keep state between runs ("" = none)
 };
 
 class Adapter {

@@ -190,6 +190,8 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
   auto r = std::make_shared<Runner>(ex_, source, std::move(*adapter));
   {
     std::lock_guard lock(mu_);
+    // A config applied while the agent stops must not start what stop() missed.
+    if (stopped_) return;
     runners_[source.name] = r;
   }
   const Schedule probe(Clock::now(), source.discovery_interval, source.poll_interval,
@@ -236,6 +238,7 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
     info.partition = !src.partition.empty() ? src.partition
                      : !options_.partition.empty() ? options_.partition : "default";
     info.timestamp = rfc3339_nanos(unix_now_ns());
+    if (!options_.state_dir.empty()) info.state_dir = options_.state_dir / "sources";
     auto run = std::make_shared<CompletedRun>();
     run->source = src.name;
     run->sync_service_id = src.sync_service_id.empty() ? src.name : src.sync_service_id;
@@ -399,6 +402,7 @@ void SyncRuntime::stop(std::function<void()> done) {
   std::vector<std::string> names;
   {
     std::lock_guard lock(mu_);
+    stopped_ = true;
     for (const auto& [name, r] : runners_) names.push_back(name);
     on_idle_ = std::move(done);
   }

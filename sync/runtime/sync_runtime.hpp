@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,7 @@ struct RuntimeOptions {
   std::chrono::nanoseconds min_interval = std::chrono::seconds(10);  // tests lower it
   double jitter = 0.05;
   bool once = false;  // run every source one time, no schedule (sync --once)
+  std::filesystem::path state_dir;  // sources keep state under it (NetBox: ids seen); "" = none
 };
 
 // The pure part of apply(): which runners start, restart and stop.
@@ -82,6 +84,7 @@ class SyncRuntime {
   SyncStats& stats_;
   RunHandler on_complete_;
   mutable std::mutex mu_;
+  bool stopped_ = false;  // under mu_: after stop(), nothing starts again
   std::map<std::string, std::shared_ptr<Runner>> runners_;  // guarded by mu_
   std::string gateway_id_;                                  // guarded by mu_
   std::function<void()> on_idle_;                          // guarded by mu_

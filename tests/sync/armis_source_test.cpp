@@ -2,22 +2,13 @@
 // server, test PKI): whole inventories arrive exactly, tokens renew, 429s
 // and server faults are retried, broken pages fail the run with a reason,
 // and one failing source never hurts another running beside it.
-#include "net/io_pool.hpp"
 #include "sync/adapters/armis/armis_source.hpp"
 #include "sync/adapters/faker/faker_inventory.hpp"
-#include "tests/support/test_pki.hpp"
-#include "tests/support/wait.hpp"
+#include "tests/sync/adapter_harness.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <filesystem>
-#include <mutex>
 #include <set>
 
 namespace asio = boost::asio;
@@ -31,34 +22,11 @@ namespace {
 const char* kKey = "armis-KEY-do-not-log";
 const char* kSecret = "armis-SECRET-do-not-log";
 
+using FakeArmis = sr::test::FakeApi<ArmisApi>;
+using Outcome = sr::test::RunOutcome;
+using Collected = sr::test::CollectingSink;
+
 std::filesystem::path pki() { return sr::test::test_pki(); }
-
-// The fake Armis API on a scripted HTTPS server of its own.
-struct FakeArmis {
-  explicit FakeArmis(ArmisApiOptions o)
-      : api(std::move(o)),
-        server(pool.executor(),
-               {"127.0.0.1:0", (pki() / "test" / "https-server.pem").string(),
-                (pki() / "test" / "https-server.key").string()},
-               [this](const sr::fake::ServerRequest& r) { return api.handle(r); }) {
-    pool.start();
-    if (auto e = server.start(); !e.empty()) sr::test::fail_hard(e);
-  }
-  ~FakeArmis() {
-    std::promise<void> stopped;
-    server.stop([&] { stopped.set_value(); });
-    auto f = stopped.get_future();
-    get_bounded(f, "fake Armis stop");
-    work.reset();
-    pool.join();
-  }
-  std::string endpoint() const { return "https://127.0.0.1:" + std::to_string(server.port()); }
-
-  sr::net::IoPool pool{1};
-  asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
-  ArmisApi api;
-  sr::fake::HttpsServer server;
-};
 
 ArmisApiOptions api_options(std::uint64_t devices) {
   ArmisApiOptions o;
@@ -79,53 +47,7 @@ SourceConfig source_for(const FakeArmis& fake, std::size_t page_size = 1000) {
   return s;
 }
 
-struct Collected : DeviceSink {
-  asio::awaitable<bool> push(DeviceBatch batch) override {
-    std::lock_guard lock(mu);
-    for (auto& d : batch) devices.push_back(std::move(d));
-    co_return true;
-  }
-  void expect_total(std::uint64_t total) override { expected = total; }
-  std::mutex mu;
-  std::vector<DeviceUpdate> devices;
-  std::uint64_t expected = 0;
-};
-
-struct Outcome {
-  std::string error;
-  std::vector<DeviceUpdate> devices;
-  std::uint64_t expected = 0;
-};
-
-// Runs the adapter once on a strand of `pool`, to completion.
-std::future<std::string> start_run(sr::net::IoPool& pool, Adapter& adapter, Collected& sink) {
-  static RunInfo info = [] {
-    RunInfo i;
-    i.agent_id = "agent-1";
-    i.gateway_id = "gw";
-    i.partition = "default";
-    i.timestamp = "2026-11-25T00:00:00Z";
-    return i;
-  }();
-  return asio::co_spawn(asio::make_strand(pool.executor()), adapter.run(info, sink), asio::use_future);
-}
-
-Outcome run_source(const SourceConfig& source) {
-  auto adapter = make_adapter(source);
-  if (!adapter) sr::test::fail_hard("armis source rejected: " + adapter.error());
-  sr::net::IoPool pool(2);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
-  Collected sink;
-  auto f = start_run(pool, **adapter, sink);
-  Outcome out;
-  out.error = get_bounded(f, "armis run");
-  work.reset();
-  pool.join();
-  out.devices = std::move(sink.devices);
-  out.expected = sink.expected;
-  return out;
-}
+Outcome run_source(const SourceConfig& source) { return sr::test::run_source_once(source); }
 
 // The inventory's IPs in epoch 0: what a complete run must deliver.
 std::set<std::string> inventory_ips(std::uint64_t n) {
@@ -256,18 +178,21 @@ TEST_CASE("a failing source does not hurt another running beside it", "[sync][ar
   auto bad_options = api_options(5000);
   bad_options.malformed_every = 1;
   FakeArmis bad(bad_options), good(api_options(30'000));
+  sr::net::IoPool pool(2);  // before the adapters: their connections live on it
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
   auto bad_adapter = make_adapter(source_for(bad));
   auto good_adapter = make_adapter(source_for(good));
   REQUIRE(bad_adapter.ok());
   REQUIRE(good_adapter.ok());
-  sr::net::IoPool pool(2);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
   Collected bad_sink, good_sink;
-  auto bad_run = start_run(pool, **bad_adapter, bad_sink);
-  auto good_run = start_run(pool, **good_adapter, good_sink);
+  const auto info = sr::test::test_run_info();
+  auto bad_run = sr::test::start_run(pool, **bad_adapter, bad_sink, info);
+  auto good_run = sr::test::start_run(pool, **good_adapter, good_sink, info);
   CHECK_FALSE(get_bounded(bad_run, "bad run").empty());
   CHECK(get_bounded(good_run, "good run").empty());
+  bad_adapter->reset();
+  good_adapter->reset();
   work.reset();
   pool.join();
   CHECK(good_sink.devices.size() == 30'000);

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   const std::string sid = "lab", rid = new_uuid_v4();
   Chunker chunker(limits, sync_meta_worst_case(sid, rid));
   faker::Inventory inv({devices, 1, 0.05});
-  RunInfo info{0, agent_id, "", partition, "2026-01-01T00:00:00.000000000Z"};
+  RunInfo info{0, agent_id, "", partition, "2026-01-01T00:00:00.000000000Z", {}};
   std::vector<ChunkData> kept;
   std::int32_t total = 0;
   DeviceUpdate d;

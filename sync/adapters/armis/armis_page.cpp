@@ -1,8 +1,6 @@
 #include "sync/adapters/armis/armis_page.hpp"
 
-#include <boost/json/basic_parser_impl.hpp>
-
-#include <fmt/format.h>
+#include "sync/adapters/streaming_json.hpp"
 
 namespace sr::sync::armis {
 
@@ -188,44 +186,16 @@ struct Handler {
 }  // namespace
 
 struct ArmisPageParser::Impl {
-  explicit Impl(OnDevice on_device) : parser(json::parse_options{}) {
-    parser.handler().on_device = std::move(on_device);
-  }
-  json::basic_parser<Handler> parser;
-  std::uint64_t offset = 0;
+  StreamingJson<Handler> json;
 };
 
-ArmisPageParser::ArmisPageParser(OnDevice on_device)
-    : impl_(std::make_unique<Impl>(std::move(on_device))) {}
+ArmisPageParser::ArmisPageParser(OnDevice on_device) : impl_(std::make_unique<Impl>()) {
+  impl_->json.handler().on_device = std::move(on_device);
+}
 ArmisPageParser::~ArmisPageParser() = default;
 
-std::string ArmisPageParser::feed(std::string_view piece) {
-  auto& p = impl_->parser;
-  while (!piece.empty()) {
-    error_code ec;
-    const std::size_t used = p.write_some(true, piece.data(), piece.size(), ec);
-    impl_->offset += used;
-    if (p.handler().stopped) return "stopped";
-    if (ec)
-      return fmt::format("page is not valid JSON at byte {}: {}", impl_->offset, ec.message());
-    piece.remove_prefix(used);
-    if (p.done() && !piece.empty())
-      return fmt::format("page has data after its JSON at byte {}", impl_->offset);
-  }
-  return {};
-}
-
-std::string ArmisPageParser::finish() {
-  auto& p = impl_->parser;
-  if (!p.done()) {
-    error_code ec;
-    p.write_some(false, nullptr, 0, ec);
-    if (ec || !p.done())
-      return fmt::format("page ends early at byte {} (truncated JSON)", impl_->offset);
-  }
-  return {};
-}
-
-const ArmisPageInfo& ArmisPageParser::info() const { return impl_->parser.handler().info; }
+std::string ArmisPageParser::feed(std::string_view piece) { return impl_->json.feed(piece); }
+std::string ArmisPageParser::finish() { return impl_->json.finish(); }
+const ArmisPageInfo& ArmisPageParser::info() const { return impl_->json.handler().info; }
 
 }  // namespace sr::sync::armis

@@ -77,42 +77,17 @@ std::optional<std::chrono::system_clock::time_point> parse_expiration(std::strin
 net::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
   using Result = net::Expected<ArmisOptions>;
   ArmisOptions o;
-  auto url = boost::urls::parse_uri(source.endpoint);
-  if (source.endpoint.empty()) return Result::failure("endpoint is required");
-  if (!url || url->scheme() != "https" || url->host().empty())
-    return Result::failure("endpoint must be an https:// URL");
-  o.endpoint = *url;
-  o.endpoint.remove_query().remove_fragment();
-  const auto cred = [&](const char* key) {
-    auto it = source.credentials.find(key);
-    return it == source.credentials.end() ? std::string() : it->second;
-  };
-  o.api_key = cred("api_key");
-  o.api_secret = cred("api_secret");
-  o.secret_key = cred("secret_key");
+  auto http = https_source_options(source, 100, 100'000);
+  if (!http) return Result::failure(http.error());
+  o.http = std::move(*http);
+  o.api_key = credential(source, {"api_key"});
+  o.api_secret = credential(source, {"api_secret"});
+  o.secret_key = credential(source, {"secret_key"});
   if (!o.api_key.empty() || !o.api_secret.empty()) o.auth = ArmisOptions::Auth::json;
   else if (!o.secret_key.empty()) o.auth = ArmisOptions::Auth::form;
   else return Result::failure("credentials need api_key (and api_secret) or secret_key");
-  if (auto size = source.setting("page_size")) {
-    auto n = parse_int_text(*size);
-    if (!n || *n < 1 || *n > 100'000)
-      return Result::failure(fmt::format("page_size must be 1..100000, not \"{}\"", *size));
-    o.page_size = static_cast<std::size_t>(*n);
-  } else if (source.batch_size > 0) {
-    o.page_size = static_cast<std::size_t>(std::min<std::int64_t>(source.batch_size, 100'000));
-  }
-  if (auto cap = source.setting("max_page_bytes")) {
-    auto n = parse_size_text(*cap);
-    if (!n || *n < 4096) return Result::failure("max_page_bytes must be a size of 4KiB or more");
-    o.client.body_limit = *n;
-  }
   o.queries = source.queries;
   if (o.queries.empty()) o.queries.push_back({"", "", {}});
-  o.client.tls.ca_file = source.ca_file;
-  o.client.tls.insecure_skip_verify = source.insecure_skip_verify;
-  auto proxy = https::ProxyConfig::from_environment();
-  if (!proxy) return Result::failure(proxy.error());
-  o.client.proxy = *proxy;
   return o;
 }
 
@@ -136,10 +111,10 @@ std::uint64_t ArmisSource::next_seed() { return mix(++seed_state_); }
 
 asio::awaitable<std::string> ArmisSource::ensure_client() {
   if (client_) co_return std::string();
-  auto c = https::Client::create(co_await asio::this_coro::executor, options_.client);
+  auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
   if (!c) co_return "tls: " + c.error();
   client_ = std::move(*c);
-  if (options_.client.tls.insecure_skip_verify)
+  if (options_.http.client.tls.insecure_skip_verify)
     sr::log::warn(name_, "insecure_skip_verify is set: the Armis server's certificate is not checked");
   co_return std::string();
 }
@@ -149,8 +124,7 @@ asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
   token_.reset();
   https::Request req;
   req.method = "POST";
-  req.url = options_.endpoint;
-  req.url.set_path(std::string(options_.endpoint.path()) + "/api/v1/access_token/");
+  req.url = api_url(options_.http.endpoint, "/api/v1/access_token/");
   req.headers.push_back({"Accept", "application/json"});
   if (options_.auth == ArmisOptions::Auth::json) {
     boost::json::object body;
@@ -200,10 +174,9 @@ asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
 }
 
 boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t from) const {
-  boost::urls::url u = options_.endpoint;
-  u.set_path(std::string(options_.endpoint.path()) + "/api/v1/search/");
+  auto u = api_url(options_.http.endpoint, "/api/v1/search/");
   u.params().append({"from", std::to_string(from)});
-  u.params().append({"length", std::to_string(options_.page_size)});
+  u.params().append({"length", std::to_string(options_.http.page_size)});
   if (!aql.empty()) u.params().append({"aql", aql});
   return u;
 }
@@ -312,7 +285,7 @@ asio::awaitable<std::string> ArmisSource::run(const RunInfo& info, DeviceSink& s
   auto add = [&](GatheredDevice&& g) -> asio::awaitable<bool> {
     DeviceUpdate u;
     if (to_update(std::move(g), info, u)) batch.push_back(std::move(u));
-    if (batch.size() >= options_.page_size) co_return co_await flush();
+    if (batch.size() >= options_.http.page_size) co_return co_await flush();
     co_return true;
   };
   for (auto& [id, g] : merged)

@@ -8,6 +8,7 @@
 #include "net/https/client.hpp"
 #include "net/https/retry_policy.hpp"
 #include "sync/adapters/adapter.hpp"
+#include "sync/adapters/https_source_options.hpp"
 
 #include <boost/url/url.hpp>
 
@@ -18,12 +19,10 @@
 namespace sr::sync::armis {
 
 struct ArmisOptions {
-  boost::urls::url endpoint;  // https://armis.example.com[/prefix]
+  HttpsSourceOptions http;  // endpoint, page size (default 100), TLS, proxy
   enum class Auth { json, form } auth = Auth::json;
   std::string api_key, api_secret, secret_key;  // never logged
-  std::size_t page_size = 100;
   std::vector<QueryConfig> queries;  // none: one query with empty AQL
-  net::https::ClientOptions client;
   net::https::RetryPolicy retry;
 };
 

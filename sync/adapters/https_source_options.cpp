@@ -1,0 +1,57 @@
+#include "sync/adapters/https_source_options.hpp"
+
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+namespace sr::sync {
+
+net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source,
+                                                       std::size_t default_page_size,
+                                                       std::size_t max_page_size) {
+  using Result = net::Expected<HttpsSourceOptions>;
+  HttpsSourceOptions o;
+  if (source.endpoint.empty()) return Result::failure("endpoint is required");
+  auto url = boost::urls::parse_uri(source.endpoint);
+  if (!url || url->scheme() != "https" || url->host().empty())
+    return Result::failure("endpoint must be an https:// URL");
+  o.endpoint = *url;
+  o.endpoint.remove_query().remove_fragment().remove_userinfo();
+  o.page_size = default_page_size;
+  if (auto size = source.setting("page_size")) {
+    auto n = parse_int_text(*size);
+    if (!n || *n < 1 || static_cast<std::uint64_t>(*n) > max_page_size)
+      return Result::failure(fmt::format("page_size must be 1..{}, not \"{}\"", max_page_size, *size));
+    o.page_size = static_cast<std::size_t>(*n);
+  } else if (source.batch_size > 0) {
+    o.page_size = std::min<std::size_t>(static_cast<std::size_t>(source.batch_size), max_page_size);
+  }
+  if (auto cap = source.setting("max_page_bytes")) {
+    auto n = parse_size_text(*cap);
+    if (!n || *n < 4096) return Result::failure("max_page_bytes must be a size of 4KiB or more");
+    o.client.body_limit = *n;
+  }
+  o.client.tls.ca_file = source.ca_file;
+  o.client.tls.insecure_skip_verify = source.insecure_skip_verify;
+  auto proxy = net::https::ProxyConfig::from_environment();
+  if (!proxy) return Result::failure(proxy.error());
+  o.client.proxy = *proxy;
+  return o;
+}
+
+boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_path) {
+  boost::urls::url u = endpoint;
+  std::string path(endpoint.path());
+  while (!path.empty() && path.back() == '/') path.pop_back();
+  u.set_path(path + std::string(api_path));
+  return u;
+}
+
+std::string credential(const SourceConfig& source, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    auto it = source.credentials.find(k);
+    if (it != source.credentials.end() && !it->second.empty()) return it->second;
+  }
+  return {};
+}
+
+}  // namespace sr::sync

@@ -1,0 +1,30 @@
+// What every HTTPS source reads from its config the same way: the endpoint,
+// TLS (ca_file, insecure_skip_verify), the proxy from the environment, the
+// page size and the per-page byte cap. Errors name the key.
+#pragma once
+
+#include "net/expected.hpp"
+#include "net/https/client.hpp"
+#include "sync/config/source_config.hpp"
+
+#include <boost/url/url.hpp>
+
+namespace sr::sync {
+
+struct HttpsSourceOptions {
+  boost::urls::url endpoint;  // https://host[:port][/prefix], no query
+  std::size_t page_size = 100;
+  net::https::ClientOptions client;
+};
+
+net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source,
+                                                       std::size_t default_page_size,
+                                                       std::size_t max_page_size);
+
+// The endpoint's path with `api_path` appended ("/prefix" + "/api/...").
+boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_path);
+
+// A credential by the first of `keys` present ("" when none is).
+std::string credential(const SourceConfig& source, std::initializer_list<const char*> keys);
+
+}  // namespace sr::sync

@@ -1,0 +1,172 @@
+#include "sync/adapters/netbox/netbox_source.hpp"
+
+#include "net/https/fetch.hpp"
+#include "net/log/logger.hpp"
+#include "sync/adapters/netbox/seen_devices.hpp"
+#include "sync/device/address_text.hpp"
+
+#include <boost/asio/this_coro.hpp>
+#include <boost/url/parse.hpp>
+#include <fmt/format.h>
+
+namespace sr::sync::netbox {
+
+namespace asio = boost::asio;
+namespace https = sr::net::https;
+
+net::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
+  using Result = net::Expected<NetboxOptions>;
+  NetboxOptions o;
+  auto http = https_source_options(source, 100, 10'000);
+  if (!http) return Result::failure(http.error());
+  o.http = std::move(*http);
+  const auto token = credential(source, {"api_token", "token"});
+  if (token.empty()) return Result::failure("credentials need api_token (or token)");
+  // NetBox 4.5+ v2 tokens (nbt_...) are Bearer tokens; classic ones use "Token".
+  o.authorization = (token.starts_with("nbt_") ? "Bearer " : "Token ") + token;
+  return o;
+}
+
+bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {
+  auto ip = ip_of_cidr(n.primary_ip4);
+  if (!ip) ip = ip_of_cidr(n.primary_ip6);
+  if (!ip) return false;
+  d.device_id = info.partition + ":" + *ip;
+  d.ip = std::move(*ip);
+  d.hostname = std::move(n.name);
+  d.source = "netbox";
+  d.agent_id = info.agent_id;
+  d.gateway_id = info.gateway_id;
+  d.partition = info.partition;
+  d.timestamp = info.timestamp;
+  d.confidence = 7;
+  d.metadata.reserve(10);
+  d.meta("integration_type", "netbox");
+  if (n.id) {
+    d.meta("netbox_device_id", std::to_string(*n.id));
+    d.meta("integration_id", std::to_string(*n.id));
+  }
+  d.meta("role", std::move(n.role));
+  d.meta("site", std::move(n.site));
+  d.meta("manufacturer", std::move(n.manufacturer));
+  d.meta("model", std::move(n.model));
+  d.meta("status", std::move(n.status));
+  d.meta("serial", std::move(n.serial));
+  return true;
+}
+
+DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& info) {
+  DeviceUpdate d;
+  d.device_id = info.partition + ":" + ip;
+  d.ip = ip;
+  d.source = "netbox";
+  d.agent_id = info.agent_id;
+  d.gateway_id = info.gateway_id;
+  d.partition = info.partition;
+  d.timestamp = info.timestamp;
+  d.is_available = false;
+  d.meta("integration_type", "netbox");
+  d.meta("netbox_device_id", std::to_string(id));
+  d.meta("integration_id", std::to_string(id));
+  d.meta("_deleted", "true");
+  return d;
+}
+
+NetboxSource::NetboxSource(const SourceConfig& source, NetboxOptions options)
+    : name_(source.name), options_(std::move(options)), seed_(std::hash<std::string>{}(name_)) {}
+
+NetboxSource::~NetboxSource() = default;
+
+asio::awaitable<std::string> NetboxSource::fetch_page(const boost::urls::url& url,
+                                                      std::uint64_t page,
+                                                      std::vector<NetboxDevice>& out,
+                                                      NetboxPageInfo& info) {
+  https::Request req;
+  req.url = url;
+  req.headers = {{"Accept", "application/json"}, {"Authorization", options_.authorization}};
+  const auto where = fmt::format("devices page {}", page);
+  std::unique_ptr<NetboxPageParser> parser;
+  std::string parse_error;
+  const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
+    out.clear();
+    parse_error.clear();
+    parser = std::make_unique<NetboxPageParser>([&](NetboxDevice& d) {
+      out.push_back(std::move(d));
+      return true;
+    });
+    return [&](std::string_view piece) {
+      parse_error = parser->feed(piece);
+      return parse_error.empty();
+    };
+  };
+  auto got = co_await https::fetch(*client_, req, options_.retry, ++seed_, sink_for,
+                                   [&](const std::string& why, std::chrono::milliseconds wait) {
+                                     sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
+                                                                      where, why, wait.count()));
+                                   });
+  if (!parse_error.empty()) co_return where + ": " + parse_error;
+  if (!got.ok()) co_return where + ": " + got.error;
+  if (auto err = parser->finish(); !err.empty()) co_return where + ": " + err;
+  info = parser->info();
+  co_return std::string();
+}
+
+asio::awaitable<std::string> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
+  if (!client_) {
+    auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
+    if (!c) co_return "tls: " + c.error();
+    client_ = std::move(*c);
+    if (options_.http.client.tls.insecure_skip_verify)
+      sr::log::warn(name_, "insecure_skip_verify is set: the NetBox server's certificate is not checked");
+  }
+  const auto file = info.state_dir.empty() ? std::filesystem::path() : seen_file(info.state_dir, name_);
+  SeenMap previous, current;
+  if (!file.empty()) {
+    auto loaded = load_seen(file);
+    if (loaded) previous = std::move(*loaded);
+    else sr::log::warn(name_, loaded.error() + "; this run retracts nothing");
+  }
+
+  auto url = api_url(options_.http.endpoint, "/api/dcim/devices/");
+  url.params().append({"limit", std::to_string(options_.http.page_size)});
+  std::vector<NetboxDevice> page;
+  for (std::uint64_t n = 1;; ++n) {
+    NetboxPageInfo pinfo;
+    if (auto err = co_await fetch_page(url, n, page, pinfo); !err.empty()) co_return err;
+    if (n == 1 && pinfo.count && *pinfo.count > 0) sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
+    DeviceBatch batch;
+    batch.reserve(page.size());
+    for (auto& d : page) {
+      const auto id = d.id;
+      DeviceUpdate u;
+      if (!to_update(std::move(d), info, u)) continue;
+      if (id) current[*id] = u.ip;
+      batch.push_back(std::move(u));
+    }
+    if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return "stopped";
+    if (!pinfo.next || pinfo.next->empty()) break;
+    auto next = boost::urls::parse_uri_reference(*pinfo.next);
+    if (!next) co_return fmt::format("devices page {}: \"next\" is not a URL", n);
+    boost::urls::url resolved;
+    if (!boost::urls::resolve(url, *next, resolved) || resolved.scheme() != "https" ||
+        resolved.host() != url.host())
+      co_return fmt::format("devices page {}: \"next\" leaves the endpoint's https host", n);
+    if (resolved == url) co_return fmt::format("devices page {}: \"next\" points at itself", n);
+    url = std::move(resolved);
+  }
+
+  DeviceBatch gone;
+  for (const auto& [id, ip] : previous)
+    if (!current.count(id)) gone.push_back(retraction(id, ip, info));
+  if (!gone.empty()) {
+    sr::log::info(name_, fmt::format("{} device(s) left NetBox since the last complete run: retracted",
+                                     gone.size()));
+    if (!co_await sink.push(std::move(gone))) co_return "stopped";
+  }
+  if (!file.empty())
+    if (auto err = save_seen(file, current); !err.empty())
+      sr::log::warn(name_, "state: " + err + "; the next run may retract too little");
+  co_return std::string();
+}
+
+}  // namespace sr::sync::netbox

@@ -1,0 +1,47 @@
+// The `netbox` source type: /api/dcim/devices/ with `limit`, following `next`
+// (absolute, or relative to the last request), Token or Bearer (nbt_) auth,
+// pages parsed as they arrive; after a complete run, one retraction update
+// for each device the previous complete run sent and this one did not.
+#pragma once
+
+#include "net/https/client.hpp"
+#include "net/https/retry_policy.hpp"
+#include "sync/adapters/adapter.hpp"
+#include "sync/adapters/https_source_options.hpp"
+#include "sync/adapters/netbox/netbox_page.hpp"
+
+#include <memory>
+
+namespace sr::sync::netbox {
+
+struct NetboxOptions {
+  HttpsSourceOptions http;    // endpoint, page size (default 100), TLS, proxy
+  std::string authorization;  // "Token <t>" or "Bearer nbt_..."; never logged
+  net::https::RetryPolicy retry;
+};
+
+net::Expected<NetboxOptions> netbox_options(const SourceConfig& source);
+
+// False when the device has neither primary_ip4 nor primary_ip6.
+bool to_update(NetboxDevice&& device, const RunInfo& info, DeviceUpdate& out);
+// The update that tells the platform a device left NetBox.
+DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& info);
+
+class NetboxSource final : public Adapter {
+ public:
+  NetboxSource(const SourceConfig& source, NetboxOptions options);
+  ~NetboxSource() override;
+  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+
+ private:
+  boost::asio::awaitable<std::string> fetch_page(const boost::urls::url& url, std::uint64_t page,
+                                                 std::vector<NetboxDevice>& out,
+                                                 NetboxPageInfo& info);
+
+  std::string name_;
+  NetboxOptions options_;
+  std::unique_ptr<net::https::Client> client_;
+  std::uint64_t seed_;
+};
+
+}  // namespace sr::sync::netbox

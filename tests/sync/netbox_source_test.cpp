@@ -1,0 +1,142 @@
+// The NetBox adapter against the fake NetBox API over real HTTPS: complete
+// inventories, both token styles, absolute and relative next links, retries,
+// and retractions after a complete run only.
+#include "sync/adapters/faker/faker_inventory.hpp"
+#include "sync/adapters/netbox/netbox_source.hpp"
+#include "sync/adapters/netbox/seen_devices.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/sync/adapter_harness.hpp"
+#include "tools/fake-inventory/apis/netbox_api.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <sys/stat.h>
+
+using namespace sr::sync;
+using sr::fake::NetboxApi;
+using sr::fake::NetboxApiOptions;
+
+namespace {
+
+using FakeNetbox = sr::test::FakeApi<NetboxApi>;
+const char* kToken = "0123456789abcdef-netbox-token";
+
+NetboxApiOptions api_options(std::uint64_t devices, std::string token = kToken) {
+  NetboxApiOptions o;
+  o.inventory = {devices, 11, 0.05};
+  o.token = std::move(token);
+  return o;
+}
+
+SourceConfig source_for(const FakeNetbox& fake, std::string token = kToken) {
+  SourceConfig s;
+  s.name = "netbox-test";
+  s.type = "netbox";
+  s.endpoint = fake.endpoint();
+  s.credentials = {{"api_token", std::move(token)}};
+  s.options = {{"page_size", "500"}};
+  s.ca_file = (sr::test::test_pki() / "ca" / "root.pem").string();
+  return s;
+}
+
+sr::test::RunOutcome run_source(const SourceConfig& source,
+                                const RunInfo& info = sr::test::test_run_info()) {
+  return sr::test::run_source_once(source, info);
+}
+
+std::set<std::string> expected_ips(std::uint64_t n) {
+  faker::Inventory inv({n, 11, 0.05});
+  std::set<std::string> ips;
+  for (std::uint64_t i = 0; i < n; ++i) ips.insert(sr::fake::netbox_ip(inv, i, 0));
+  return ips;
+}
+
+std::set<std::string> ips_of(const std::vector<DeviceUpdate>& devices, bool retracted) {
+  std::set<std::string> ips;
+  for (const auto& d : devices)
+    if ((sr::test::meta_of(d, "_deleted") == "true") == retracted) ips.insert(d.ip);
+  return ips;
+}
+
+}  // namespace
+
+TEST_CASE("a whole NetBox inventory arrives exactly, IPv6-only devices included",
+          "[sync][netbox][https]") {
+  FakeNetbox fake(api_options(20'000));
+  auto out = run_source(source_for(fake));
+  REQUIRE(out.error.empty());
+  CHECK(out.devices.size() == 20'000);
+  CHECK(ips_of(out.devices, false) == expected_ips(20'000));
+  CHECK(out.expected == 20'000);
+  CHECK(fake.api.requests() == 40);
+  CHECK(fake.server.connections_accepted() == 1);
+}
+
+TEST_CASE("v2 tokens go as Bearer; relative next links are followed", "[sync][netbox][https]") {
+  auto o = api_options(1200, "nbt_v2token0123456789");
+  o.relative_next = true;
+  FakeNetbox fake(o);
+  auto out = run_source(source_for(fake, "nbt_v2token0123456789"));
+  REQUIRE(out.error.empty());
+  CHECK(ips_of(out.devices, false) == expected_ips(1200));
+}
+
+TEST_CASE("429, 500 and resets are retried; a bad token fails without showing it",
+          "[sync][netbox][https][faults]") {
+  auto o = api_options(5000);
+  o.rate_limit_every = 3;
+  o.error_every = 4;
+  o.reset_every = 5;
+  FakeNetbox faulty(o);
+  auto out = run_source(source_for(faulty));
+  REQUIRE(out.error.empty());
+  CHECK(ips_of(out.devices, false) == expected_ips(5000));
+
+  FakeNetbox strict(api_options(100));
+  auto denied = run_source(source_for(strict, "wrong-token-value"));
+  CHECK_THAT(denied.error, Catch::StartsWith("devices page 1: GET https://127.0.0.1:") &&
+                               Catch::EndsWith("/api/dcim/devices/: HTTP 403 (the server refused the request)"));
+  CHECK(denied.error.find("wrong-token-value") == std::string::npos);
+}
+
+TEST_CASE("devices gone since the last complete run are retracted once; a failed run retracts nothing",
+          "[sync][netbox][https][retraction]") {
+  sr::test::TempDir state("sr-netbox-state");
+  const auto info = sr::test::test_run_info(state.path / "sources");
+  FakeNetbox fake(api_options(3000));
+  const auto source = source_for(fake);
+
+  auto first = run_source(source, info);
+  REQUIRE(first.error.empty());
+  CHECK(ips_of(first.devices, true).empty());
+  const auto file = netbox::seen_file(state.path / "sources", source.name);
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(file.filename().string().find("netbox-test") == std::string::npos);  // no raw names in paths
+
+  // Ten devices leave NetBox; a run against a broken server fails first.
+  auto broken_options = api_options(2990);
+  broken_options.malformed_every = 2;
+  FakeNetbox broken(broken_options);
+  auto broken_source = source_for(broken);
+  auto failed = run_source(broken_source, info);
+  CHECK_THAT(failed.error, Catch::Contains("page is not valid JSON"));
+
+  fake.api.set_total(2990);
+  auto second = run_source(source, info);
+  REQUIRE(second.error.empty());
+  const auto all = expected_ips(3000), kept = expected_ips(2990);
+  std::set<std::string> gone;
+  for (const auto& ip : all)
+    if (!kept.count(ip)) gone.insert(ip);
+  CHECK(ips_of(second.devices, false) == kept);
+  CHECK(ips_of(second.devices, true) == gone);  // exactly the ten, despite the failed run
+  for (const auto& d : second.devices)
+    if (sr::test::meta_of(d, "_deleted") == "true") CHECK(d.is_available == false);
+
+  auto third = run_source(source, info);
+  REQUIRE(third.error.empty());
+  CHECK(ips_of(third.devices, true).empty());  // retracted once only
+}
