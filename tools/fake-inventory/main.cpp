@@ -1,0 +1,135 @@
+// fake-inventory: Armis- and NetBox-shaped APIs over real HTTPS, serving the
+// faker inventory (same seed, same devices as a faker source), with fault
+// injection. For tests, the demo, the soak and the benchmark.
+//   fake-inventory --cert F --key F [--listen 127.0.0.1:0] [--devices N] ...
+// Prints "fake-inventory ready https=HOST:PORT" once listening; stops on
+// SIGTERM/SIGINT.
+#include "net/io_pool.hpp"
+#include "tools/fake-inventory/apis/armis_api.hpp"
+#include "tools/fake-inventory/apis/netbox_api.hpp"
+#include "tools/fake-inventory/server/https_server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <future>
+#include <iostream>
+#include <optional>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace po = boost::program_options;
+
+struct Flags {
+  sr::fake::HttpsServerOptions server;
+  sr::fake::ArmisApiOptions armis;
+  sr::fake::NetboxApiOptions netbox;
+  unsigned threads = 1;
+};
+
+std::optional<Flags> parse_flags(int argc, char** argv) {
+  Flags f;
+  std::uint64_t devices = 50'000, seed = 1, epoch = 0;
+  std::uint64_t rate_limit = 0, errors = 0, resets = 0, malformed = 0;
+  int retry_after = 1, slow_ms = 0;
+  po::options_description opts("Options");
+  opts.add_options()
+    ("help,h", "print this help and exit")
+    ("listen", po::value(&f.server.listen)->default_value("127.0.0.1:0"),
+     "host:port (port 0: chosen by the OS, printed on the ready line)")
+    ("cert", po::value(&f.server.cert_file)->required(), "server certificate chain (PEM)")
+    ("key", po::value(&f.server.key_file)->required(), "server private key (PEM)")
+    ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
+    ("devices", po::value(&devices)->default_value(50'000), "inventory size")
+    ("seed", po::value(&seed)->default_value(1), "inventory seed (a faker source's seed)")
+    ("epoch", po::value(&epoch)->default_value(0), "churn epoch the APIs show")
+    ("armis-api-key", po::value(&f.armis.api_key)->default_value("demo-api-key"),
+     "Armis JSON auth: accepted api_key")
+    ("armis-api-secret", po::value(&f.armis.api_secret)->default_value("demo-api-secret"),
+     "Armis JSON auth: accepted api_secret")
+    ("armis-secret-key", po::value(&f.armis.secret_key)->default_value(""),
+     "Armis form auth: accepted secret_key (empty: form auth refused)")
+    ("armis-token-uses", po::value(&f.armis.token_uses)->default_value(0),
+     "an Armis token expires after this many searches (0: never)")
+    ("armis-max-page", po::value(&f.armis.max_page)->default_value(10'000), "largest Armis page")
+    ("netbox-token", po::value(&f.netbox.token)->default_value("demo-netbox-token"),
+     "NetBox token (nbt_... is a v2 Bearer token)")
+    ("netbox-relative-next", po::bool_switch(&f.netbox.relative_next), "relative next links")
+    ("rate-limit-every", po::value(&rate_limit)->default_value(0), "fault: every Nth page is a 429")
+    ("retry-after", po::value(&retry_after)->default_value(1), "Retry-After of those 429s (s)")
+    ("error-every", po::value(&errors)->default_value(0), "fault: every Nth page is a 500")
+    ("reset-every", po::value(&resets)->default_value(0), "fault: every Nth body is cut (TCP dropped)")
+    ("malformed-every", po::value(&malformed)->default_value(0), "fault: every Nth page is invalid JSON")
+    ("endless", po::bool_switch(&f.armis.endless), "fault: Armis next always equals from")
+    ("huge-body", po::value(&f.armis.huge_body_bytes)->default_value(0),
+     "fault: pad each Armis page with this many bytes")
+    ("slow-ms", po::value(&slow_ms)->default_value(0), "fault: pause between 64 KiB body pieces")
+    ("gzip", po::bool_switch(&f.armis.gzip), "gzip Armis pages when the client accepts it");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    if (vm.count("help")) {
+      std::cout << "Usage: fake-inventory --cert F --key F [OPTIONS]\n\n"
+                   "Serves POST /api/v1/access_token/ and GET /api/v1/search/ (Armis) and\n"
+                   "GET /api/dcim/devices/ (NetBox) from the faker inventory.\n\n"
+                << opts;
+      std::exit(0);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "fake-inventory: " << e.what() << " (try --help)\n";
+    return std::nullopt;
+  }
+  f.armis.inventory = f.netbox.inventory = {devices, seed, 0.05};
+  f.armis.epoch = f.netbox.epoch = epoch;
+  f.armis.rate_limit_every = f.netbox.rate_limit_every = rate_limit;
+  f.armis.retry_after_seconds = f.netbox.retry_after_seconds = retry_after;
+  f.armis.error_every = f.netbox.error_every = errors;
+  f.armis.reset_every = f.netbox.reset_every = resets;
+  f.armis.malformed_every = f.netbox.malformed_every = malformed;
+  f.armis.piece_pause = std::chrono::milliseconds(slow_ms);
+  return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto flags = parse_flags(argc, argv);
+  if (!flags) return 64;
+  sr::fake::ArmisApi armis(flags->armis);
+  sr::fake::NetboxApi netbox(flags->netbox);
+  sr::net::IoPool pool(flags->threads);
+  auto work = asio::make_work_guard(pool.executor());
+  sr::fake::HttpsServer server(pool.executor(), flags->server,
+                               [&](const sr::fake::ServerRequest& r) {
+                                 if (r.target.starts_with("/api/dcim/")) return netbox.handle(r);
+                                 return armis.handle(r);
+                               });
+  if (auto err = server.start(); !err.empty()) {
+    std::cerr << "fake-inventory: " << err << "\n";
+    return 1;
+  }
+  std::promise<int> stop;
+  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (!ec) stop.set_value(sig);
+  });
+  pool.start();
+  const auto host = flags->server.listen.substr(0, flags->server.listen.rfind(':'));
+  fmt::print("fake-inventory ready https={}:{} devices={}\n", host, server.port(),
+             flags->armis.inventory.total_devices);
+  std::fflush(stdout);
+  stop.get_future().get();
+  std::promise<void> stopped;
+  server.stop([&] { stopped.set_value(); });
+  stopped.get_future().get();
+  fmt::print(stderr, "fake-inventory: stopped after {} requests ({} Armis searches, {} NetBox pages)\n",
+             server.requests(), armis.searches(), netbox.requests());
+  work.reset();
+  pool.join();
+  return 0;
+}
