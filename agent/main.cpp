@@ -8,6 +8,7 @@
 //   serviceradar-agent version
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
+#include "agent/process/startup_pages.hpp"
 #include "agent/state/config_cache.hpp"
 #include "agent/sync_once/sync_once.hpp"
 #include "net/log/logger.hpp"
@@ -26,6 +27,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -46,6 +48,7 @@ namespace {
 constexpr int kExitUsage = 64;   // EX_USAGE
 constexpr int kExitConfig = 78;  // EX_CONFIG
 constexpr const char* kDefaultConfig = "/etc/serviceradar/agent.json";
+constexpr auto kReleaseStartupPagesAfter = std::chrono::seconds(60);
 
 std::string certificate_serial(const BootstrapConfig& c) {
   auto pem = sr::net::read_file(c.cert_file);
@@ -297,6 +300,17 @@ int run(const po::variables_map& vm) {
   };
   await_hangup();
 
+  // Once start-up is over (enrolled, first runs done or under way), give
+  // back the code pages only initialisation touched.
+  asio::steady_timer trim_timer(pool.executor(), kReleaseStartupPagesAfter);
+  trim_timer.async_wait([](boost::system::error_code ec) {
+    if (ec) return;
+    const auto t = sr::agent::release_startup_pages();
+    if (!t.supported) return sr::log::debug("agent", "MADV_PAGEOUT unsupported: start-up pages kept");
+    sr::log::info("agent", fmt::format("start-up code pages released: RSS {:.1f} -> {:.1f} MiB",
+                                       t.rss_before_kib / 1024.0, t.rss_after_kib / 1024.0));
+  });
+
   std::promise<int> signalled;
   asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
@@ -319,7 +333,10 @@ int run(const po::variables_map& vm) {
     asio::post(sender_strand, [&] { stop_sender.emit(asio::cancellation_type::terminal); });
   }
   asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
-  asio::post(pool.executor(), [&] { hangup.cancel(); });
+  asio::post(pool.executor(), [&] {
+    hangup.cancel();
+    trim_timer.cancel();
+  });
   const auto after = std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
   const bool clean = finished.get_future().wait_until(after) == std::future_status::ready &&
                      runners_stopped.get_future().wait_until(after) == std::future_status::ready &&
