@@ -36,6 +36,7 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   std::uint64_t devices = 50'000, seed = 1, epoch = 0;
   std::uint64_t rate_limit = 0, errors = 0, resets = 0, malformed = 0;
   int retry_after = 1, slow_ms = 0;
+  std::size_t cache_mb = 0;
   po::options_description opts("Options");
   opts.add_options()
     ("help,h", "print this help and exit")
@@ -68,7 +69,9 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("huge-body", po::value(&f.armis.huge_body_bytes)->default_value(0),
      "fault: pad each Armis page with this many bytes")
     ("slow-ms", po::value(&slow_ms)->default_value(0), "fault: pause between 64 KiB body pieces")
-    ("gzip", po::bool_switch(&f.armis.gzip), "gzip Armis pages when the client accepts it");
+    ("gzip", po::bool_switch(&f.armis.gzip), "gzip Armis pages when the client accepts it")
+    ("page-cache-mb", po::value(&cache_mb)->default_value(0),
+     "keep rendered Armis pages in memory up to this many MiB (benchmarks: serve at network speed)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -92,6 +95,7 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   f.armis.reset_every = f.netbox.reset_every = resets;
   f.armis.malformed_every = f.netbox.malformed_every = malformed;
   f.armis.piece_pause = std::chrono::milliseconds(slow_ms);
+  f.armis.page_cache_bytes = cache_mb << 20;
   return f;
 }
 

@@ -139,8 +139,9 @@ struct Handler {
     return true;
   }
   bool on_key(json::string_view s, std::size_t, error_code&) {
+    // assign, not move: both buffers keep their capacity (no allocation per key)
     auto& k = stack.back().key;
-    k = std::move(part);
+    k.assign(part);
     k.append(s.data(), s.size());
     part.clear();
     return true;

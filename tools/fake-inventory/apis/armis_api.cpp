@@ -108,6 +108,27 @@ bool ArmisApi::token_ok(const ServerRequest& request) {
   return true;
 }
 
+std::string ArmisApi::results(std::uint64_t from, std::uint64_t end) {
+  const auto key = std::make_pair(from, end);
+  if (options_.page_cache_bytes) {
+    std::lock_guard lock(mu_);
+    if (auto it = page_cache_.find(key); it != page_cache_.end()) return it->second;
+  }
+  std::string out;
+  for (auto i = from; i < end; ++i) {
+    if (i != from) out += ',';
+    out += armis_device_json(inventory_.device(i, options_.epoch));
+  }
+  if (options_.page_cache_bytes) {
+    std::lock_guard lock(mu_);
+    if (page_cache_used_ + out.size() <= options_.page_cache_bytes) {
+      page_cache_used_ += out.size();
+      page_cache_.emplace(key, out);
+    }
+  }
+  return out;
+}
+
 Reply ArmisApi::search(const ServerRequest& request) {
   if (!token_ok(request)) {
     ++rejected_;
@@ -134,12 +155,7 @@ Reply ArmisApi::search(const ServerRequest& request) {
   const auto total = inventory_.size();
   const auto end = std::min(total, from + length);
   std::string body = R"({"data":{"count":)" + std::to_string(end > from ? end - from : 0) +
-                     R"(,"results":[)";
-  for (auto i = from; i < end; ++i) {
-    if (i != from) body += ',';
-    body += armis_device_json(inventory_.device(i, options_.epoch));
-  }
-  body += "],";
+                     R"(,"results":[)" + results(from, end) + "],";
   if (options_.huge_body_bytes)
     body += R"("padding":")" + std::string(options_.huge_body_bytes, 'x') + "\",";
   const std::string next = options_.endless ? std::to_string(from)

@@ -32,6 +32,7 @@ struct ArmisApiOptions {
   std::size_t huge_body_bytes = 0;         // pad each page with this many bytes of junk JSON
   std::chrono::milliseconds piece_pause{0};  // slow bodies
   bool gzip = false;                       // gzip when the client accepts it
+  std::size_t page_cache_bytes = 0;        // keep rendered pages up to this size (benchmarks)
 };
 
 class ArmisApi {
@@ -47,11 +48,15 @@ class ArmisApi {
   Reply issue_token(const ServerRequest& request);
   Reply search(const ServerRequest& request);
   bool token_ok(const ServerRequest& request);
+  std::string results(std::uint64_t from, std::uint64_t end);
 
   ArmisApiOptions options_;
   sync::faker::Inventory inventory_;
   std::mutex mu_;
   std::map<std::string, std::uint64_t> tokens_;  // token -> searches left (0 = unlimited)
+  // Rendered result arrays by (from, length), while they fit the cache budget.
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> page_cache_;
+  std::size_t page_cache_used_ = 0;
   std::atomic<std::uint64_t> tokens_issued_{0}, searches_{0}, rejected_{0};
 };
 
