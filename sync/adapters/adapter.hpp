@@ -34,12 +34,25 @@ struct RunInfo {
   std::filesystem::path state_dir;  // where a source may keep state between runs ("" = none)
 };
 
+// How a run ended, as its adapter saw it: failed (error, the step it failed
+// at, the last HTTP status), partial (complete, but records were left out:
+// no usable IP, fields of the wrong type), or whole.
+struct RunOutcome {
+  std::string error;         // "" when the run completed; never a credential
+  std::string stage;         // with an error: setup, auth, search, devices, push
+  unsigned http_status = 0;  // with an error: the last HTTP status seen (0: none)
+  std::uint64_t skipped = 0; // records (or fields) left out
+  bool ok() const { return error.empty(); }
+  static RunOutcome failed(std::string stage, std::string error, unsigned http_status = 0) {
+    return {std::move(error), std::move(stage), http_status, 0};
+  }
+};
+
 class Adapter {
  public:
   virtual ~Adapter() = default;
-  // Streams the source's devices into `sink`; "" when the run completed,
-  // else why it failed, naming the stage (never a credential).
-  virtual boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) = 0;
+  // Streams the source's devices into `sink`.
+  virtual boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) = 0;
 };
 
 // The adapter for the source's type, or why the source cannot run.

@@ -255,13 +255,13 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
 
     Channel ch(r->strand, 2);
     std::uint64_t filtered = 0;
-    auto produce = [&]() -> asio::awaitable<std::string> {
+    auto produce = [&]() -> asio::awaitable<RunOutcome> {
       ChannelSink sink(ch, stats_, src.name);
-      auto err = co_await r->adapter->run(info, sink);
-      if (err.empty()) co_await ch.async_send(boost::system::error_code{}, DeviceBatch{},
-                                              asio::as_tuple(use_awaitable));  // end marker
+      auto outcome = co_await r->adapter->run(info, sink);
+      if (outcome.ok()) co_await ch.async_send(boost::system::error_code{}, DeviceBatch{},
+                                               asio::as_tuple(use_awaitable));  // end marker
       else ch.close();
-      co_return err;
+      co_return outcome;
     };
     auto consume = [&]() -> asio::awaitable<std::string> {
       Chunker chunker(options_.limits, sync_meta_worst_case(run->sync_service_id, run->run_id));
@@ -293,20 +293,21 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       co_await t.async_wait(use_awaitable);
     };
 
-    std::string error;
+    RunOutcome outcome;
     try {
       using namespace asio::experimental::awaitable_operators;
       auto producer = asio::co_spawn(asio::make_strand(ex_), produce(), use_awaitable);
       auto ended = co_await ((std::move(producer) && consume()) || limit());
       if (ended.index() == 1) {
-        error = "run time limit of " + seconds_text(time_limit) + " reached";
+        outcome = RunOutcome::failed("time limit", "run time limit of " + seconds_text(time_limit) + " reached");
       } else {
-        auto& [perr, cerr] = std::get<0>(ended);
-        error = !cerr.empty() ? cerr : perr;
+        auto& [produced, cerr] = std::get<0>(ended);
+        outcome = !cerr.empty() ? RunOutcome::failed("spool", cerr) : std::move(produced);
       }
     } catch (...) {
-      error = run_failure(std::current_exception());
+      outcome = RunOutcome::failed("cancelled", run_failure(std::current_exception()));
     }
+    const std::string& error = outcome.error;
     run->finished = Clock::now();
     const auto took = run->finished - run->started;
     const double secs = std::chrono::duration<double>(took).count();
@@ -319,9 +320,13 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       s.last_run_unix = unix_now_ns() / 1'000'000'000;
       s.last_duration_seconds = secs;
       s.filtered_total += filtered;
+      s.last_stage = outcome.stage;
+      s.last_http_status = outcome.http_status;
+      s.last_skipped = outcome.skipped;
+      s.skipped_total += outcome.skipped;
       if (error.empty()) {
         ++s.runs_succeeded;
-        s.last_result = "ok";
+        s.last_result = outcome.skipped ? "partial" : "ok";
         s.last_error.clear();
         s.last_devices = devices;
         s.devices_total += devices;
@@ -337,9 +342,12 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       sr::log::error(src.name, fmt::format("run {} failed after {:.1f} s: {}", run->run_id, secs, error));
       co_return;
     }
-    sr::log::info(src.name, fmt::format("run {} complete: {} devices in {} chunks, {:.2f} s{}", run->run_id,
+    sr::log::info(src.name, fmt::format("run {} complete: {} devices in {} chunks, {:.2f} s{}{}", run->run_id,
                                         devices, chunks, secs,
-                                        filtered ? fmt::format(" ({} filtered by network_blacklist)", filtered) : ""));
+                                        filtered ? fmt::format(" ({} filtered by network_blacklist)", filtered) : "",
+                                        outcome.skipped ? fmt::format(" (partial: {} records or fields left out)",
+                                                                      outcome.skipped)
+                                                        : ""));
     if (devices == 0) co_return;  // nothing to send: see README, "Empty runs"
     run->sequence = ++sequence_;
     on_complete_(std::move(run));

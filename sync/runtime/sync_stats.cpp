@@ -47,6 +47,10 @@ std::string SyncStats::status_json() const {
                    s.runs_failed, s.ticks_skipped, s.runs_sent, s.send_failures);
     out += ",\"error\":";
     append_json_string(out, s.last_error);
+    out += ",\"stage\":";
+    append_json_string(out, s.last_stage);
+    fmt::format_to(std::back_inserter(out), ",\"http_status\":{},\"skipped\":{}", s.last_http_status,
+                   s.last_skipped);
     out += ",\"send_error\":";
     append_json_string(out, s.last_send_error);
     out += '}';
@@ -75,7 +79,9 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_run_seconds_total", "counter", "Time spent in completed runs.", [](auto& s) { return fmt::format("{:.3f}", s.run_seconds_total); });
   family("serviceradar_sync_last_run_devices", "gauge", "Devices in the last completed run.", [](auto& s) { return s.last_devices; });
   family("serviceradar_sync_last_run_seconds", "gauge", "Duration of the last run.", [](auto& s) { return fmt::format("{:.3f}", s.last_duration_seconds); });
-  family("serviceradar_sync_last_run_success", "gauge", "1 if the last run succeeded.", [](auto& s) { return s.last_result == "ok" ? 1 : 0; });
+  family("serviceradar_sync_last_run_success", "gauge", "1 if the last run completed (ok or partial).", [](auto& s) { return s.last_result == "ok" || s.last_result == "partial" ? 1 : 0; });
+  family("serviceradar_sync_last_run_http_status", "gauge", "HTTP status of a failed last run (0: none).", [](auto& s) { return s.last_http_status; });
+  family("serviceradar_sync_records_skipped_total", "counter", "Records or fields left out (no usable IP, wrong types).", [](auto& s) { return s.skipped_total; });
   family("serviceradar_sync_runs_sent_total", "counter", "Runs delivered to the gateway.", [](auto& s) { return s.runs_sent; });
   family("serviceradar_sync_send_failures_total", "counter", "StreamStatus attempts that failed.", [](auto& s) { return s.send_failures; });
   family("serviceradar_sync_runs_superseded_total", "counter", "Unsent runs replaced by a newer run.", [](auto& s) { return s.runs_superseded; });

@@ -19,7 +19,10 @@ struct SourceStats {
   bool running = false;
   std::uint64_t expected_devices = 0, devices_so_far = 0;  // the run in flight
   std::int64_t last_run_unix = 0;   // when the last run ended
-  std::string last_result;          // "", ok, failed
+  std::string last_result;          // "", ok, partial (records left out), failed
+  std::string last_stage;           // failed: where (setup, auth, search, devices, push, ...)
+  unsigned last_http_status = 0;    // failed: the last HTTP status seen, 0 for none
+  std::uint64_t last_skipped = 0, skipped_total = 0;  // records or fields left out
   std::uint64_t last_devices = 0;
   double last_duration_seconds = 0;
   std::string last_error;

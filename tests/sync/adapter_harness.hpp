@@ -71,15 +71,17 @@ inline sync::RunInfo test_run_info(std::filesystem::path state_dir = {}) {
   return i;
 }
 
-// Starts one run of `adapter` on a strand of `pool`; the future holds its result.
-inline std::future<std::string> start_run(sr::net::IoPool& pool, sync::Adapter& adapter,
+// Starts one run of `adapter` on a strand of `pool`; the future holds its outcome.
+inline std::future<sync::RunOutcome> start_run(sr::net::IoPool& pool, sync::Adapter& adapter,
                                           CollectingSink& sink, const sync::RunInfo& info) {
   return boost::asio::co_spawn(boost::asio::make_strand(pool.executor()), adapter.run(info, sink),
                                boost::asio::use_future);
 }
 
-struct RunOutcome {
-  std::string error;
+struct RunResult {
+  std::string error, stage;
+  unsigned http_status = 0;
+  std::uint64_t skipped = 0;
   std::vector<sync::DeviceUpdate> devices;
   std::uint64_t expected = 0;
 };
@@ -87,7 +89,7 @@ struct RunOutcome {
 // One run of the source's adapter to completion on a two-thread pool of its
 // own. The adapter is made after the pool and destroyed before it: its HTTPS
 // connections belong to the pool's io_context.
-inline RunOutcome run_source_once(const sync::SourceConfig& source,
+inline RunResult run_source_once(const sync::SourceConfig& source,
                                   const sync::RunInfo& info = test_run_info()) {
   sr::net::IoPool pool(2);
   auto work = boost::asio::make_work_guard(pool.executor());
@@ -96,8 +98,12 @@ inline RunOutcome run_source_once(const sync::SourceConfig& source,
   if (!adapter) fail_hard(source.type + " source rejected: " + adapter.error());
   CollectingSink sink;
   auto f = start_run(pool, **adapter, sink, info);
-  RunOutcome out;
-  out.error = get_bounded(f, "adapter run");
+  RunResult out;
+  auto outcome = get_bounded(f, "adapter run");
+  out.error = outcome.error;
+  out.stage = outcome.stage;
+  out.http_status = outcome.http_status;
+  out.skipped = outcome.skipped;
   adapter->reset();
   work.reset();
   pool.join();

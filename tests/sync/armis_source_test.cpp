@@ -23,7 +23,7 @@ const char* kKey = "armis-KEY-do-not-log";
 const char* kSecret = "armis-SECRET-do-not-log";
 
 using FakeArmis = sr::test::FakeApi<ArmisApi>;
-using Outcome = sr::test::RunOutcome;
+using Outcome = sr::test::RunResult;
 using Collected = sr::test::CollectingSink;
 
 std::filesystem::path pki() { return sr::test::test_pki(); }
@@ -76,6 +76,7 @@ TEST_CASE("100k devices arrive exactly, over one kept-alive connection", "[sync]
   auto out = run_source(source_for(fake, 1000));
   check_complete(out, 100'000);
   CHECK(out.expected == 100'000);
+  CHECK(out.skipped == 0);  // every fake device has an IP and well-typed fields
   CHECK(fake.api.token_requests() == 1);
   CHECK(fake.api.searches() == 100);
   CHECK(fake.server.connections_accepted() == 1);
@@ -124,6 +125,8 @@ TEST_CASE("broken pages, loops, huge bodies and bad credentials end as documente
     FakeArmis fake(o);
     auto out = run_source(source_for(fake, 1000));
     CHECK_THAT(out.error, Catch::StartsWith("search page 2 of query (all): page is not valid JSON"));
+    CHECK(out.stage == "search");
+    CHECK(out.http_status == 200);
   }
   SECTION("a server that repeats its page ends the query after one page") {
     auto o = api_options(5000);
@@ -151,6 +154,8 @@ TEST_CASE("broken pages, loops, huge bodies and bad credentials end as documente
     CHECK_THAT(out.error, Catch::StartsWith("auth: POST https://127.0.0.1:") &&
                               Catch::EndsWith("/api/v1/access_token/: HTTP 401 (the server refused the request)"));
     CHECK_FALSE(mentions_credentials(out.error));
+    CHECK(out.stage == "auth");
+    CHECK(out.http_status == 401);
   }
   SECTION("an untrusted server certificate fails at the TLS stage") {
     FakeArmis fake(api_options(100));
@@ -189,8 +194,8 @@ TEST_CASE("a failing source does not hurt another running beside it", "[sync][ar
   const auto info = sr::test::test_run_info();
   auto bad_run = sr::test::start_run(pool, **bad_adapter, bad_sink, info);
   auto good_run = sr::test::start_run(pool, **good_adapter, good_sink, info);
-  CHECK_FALSE(get_bounded(bad_run, "bad run").empty());
-  CHECK(get_bounded(good_run, "good run").empty());
+  CHECK_FALSE(get_bounded(bad_run, "bad run").ok());
+  CHECK(get_bounded(good_run, "good run").ok());
   bad_adapter->reset();
   good_adapter->reset();
   work.reset();

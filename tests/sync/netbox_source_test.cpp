@@ -40,7 +40,7 @@ SourceConfig source_for(const FakeNetbox& fake, std::string token = kToken) {
   return s;
 }
 
-sr::test::RunOutcome run_source(const SourceConfig& source,
+sr::test::RunResult run_source(const SourceConfig& source,
                                 const RunInfo& info = sr::test::test_run_info()) {
   return sr::test::run_source_once(source, info);
 }
@@ -98,6 +98,8 @@ TEST_CASE("429, 500 and resets are retried; a bad token fails without showing it
   CHECK_THAT(denied.error, Catch::StartsWith("devices page 1: GET https://127.0.0.1:") &&
                                Catch::EndsWith("/api/dcim/devices/: HTTP 403 (the server refused the request)"));
   CHECK(denied.error.find("wrong-token-value") == std::string::npos);
+  CHECK(denied.stage == "devices");
+  CHECK(denied.http_status == 403);
 }
 
 TEST_CASE("devices gone since the last complete run are retracted once; a failed run retracts nothing",

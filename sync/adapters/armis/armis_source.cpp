@@ -98,7 +98,7 @@ struct ArmisSource::QueryRun {
   bool merging;  // several queries: gather by id, send at the end
   std::unordered_map<std::int64_t, GatheredDevice>& merged;
   std::vector<GatheredDevice>& without_id;
-  std::uint64_t pages = 0, devices = 0;
+  std::uint64_t pages = 0, devices = 0, skipped = 0;
   std::string label() const { return query.label.empty() ? "(all)" : query.label; }
 };
 
@@ -109,18 +109,18 @@ ArmisSource::~ArmisSource() = default;
 
 std::uint64_t ArmisSource::next_seed() { return mix(++seed_state_); }
 
-asio::awaitable<std::string> ArmisSource::ensure_client() {
-  if (client_) co_return std::string();
+asio::awaitable<RunOutcome> ArmisSource::ensure_client() {
+  if (client_) co_return RunOutcome{};
   auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
-  if (!c) co_return "tls: " + c.error();
+  if (!c) co_return RunOutcome::failed("setup", "tls: " + c.error());
   client_ = std::move(*c);
   if (options_.http.client.tls.insecure_skip_verify)
     sr::log::warn(name_, "insecure_skip_verify is set: the Armis server's certificate is not checked");
-  co_return std::string();
+  co_return RunOutcome{};
 }
 
-asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
-  if (!force && token_ && Clock::now() < token_->renew_at) co_return std::string();
+asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
+  if (!force && token_ && Clock::now() < token_->renew_at) co_return RunOutcome{};
   token_.reset();
   https::Request req;
   req.method = "POST";
@@ -150,7 +150,7 @@ asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
                                      sr::log::warn(name_, fmt::format("auth: {}; retrying in {} ms",
                                                                       why, wait.count()));
                                    });
-  if (!got.ok()) co_return "auth: " + got.error;
+  if (!got.ok()) co_return RunOutcome::failed("auth", "auth: " + got.error, got.last.head.status);
   boost::system::error_code ec;
   auto doc = boost::json::parse(answer, ec);
   const auto* data = !ec && doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
@@ -158,7 +158,8 @@ asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
   const auto* token = data && data->is_object() ? data->as_object().if_contains("access_token") : nullptr;
   if (!token || !token->is_string() || token->as_string().empty() ||
       (success && !(success->is_bool() && success->as_bool())))
-    co_return "auth: the access_token answer has no token (or success is not true)";
+    co_return RunOutcome::failed("auth", "auth: the access_token answer has no token (or success is not true)",
+                                 got.last.head.status);
   Token t;
   t.header = options_.auth == ArmisOptions::Auth::json
                  ? "Bearer " + std::string(token->as_string())
@@ -170,7 +171,7 @@ asio::awaitable<std::string> ArmisSource::ensure_token(bool force) {
   }
   t.renew_at = Clock::now() + std::max<Clock::duration>(life, std::chrono::seconds(30));
   token_ = std::move(t);
-  co_return std::string();
+  co_return RunOutcome{};
 }
 
 boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t from) const {
@@ -181,59 +182,65 @@ boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t f
   return u;
 }
 
-asio::awaitable<std::string> ArmisSource::fetch_page(QueryRun& q, std::uint64_t from,
-                                                     std::vector<ArmisDevice>& out,
-                                                     ArmisPageInfo& info) {
-  https::Request req;
-  req.url = search_url(q.query.query, from);
-  req.headers.push_back({"Accept", "application/json"});
+asio::awaitable<RunOutcome> ArmisSource::fetch_page(QueryRun& q, std::uint64_t from,
+                                                    std::vector<ArmisDevice>& out,
+                                                    ArmisPageInfo& info) {
   const auto where = fmt::format("search page {} of query {}", q.pages + 1, q.label());
-  for (bool renewed = false;;) {
-    if (auto err = co_await ensure_token(false); !err.empty()) co_return err;
-    req.headers.resize(1);
-    req.headers.push_back({"Authorization", token_->header});
-    std::unique_ptr<ArmisPageParser> parser;
-    std::string parse_error;
-    const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
-      out.clear();
-      parse_error.clear();
-      parser = std::make_unique<ArmisPageParser>([&](ArmisDevice& d) {
-        out.push_back(std::move(d));
-        return true;
-      });
-      return [&](std::string_view piece) {
-        parse_error = parser->feed(piece);
-        return parse_error.empty();
-      };
-    };
-    auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), sink_for,
-                                     [&](const std::string& why, std::chrono::milliseconds wait) {
-                                       sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
-                                                                        where, why, wait.count()));
-                                     });
-    if (!parse_error.empty()) co_return where + ": " + parse_error;
-    if (got.last.ok() && got.last.head.status == 401 && !renewed) {
-      sr::log::info(name_, where + ": HTTP 401, renewing the access token once");
-      if (auto err = co_await ensure_token(true); !err.empty()) co_return err;
-      renewed = true;
-      continue;
-    }
-    if (!got.ok()) co_return where + ": " + got.error;
-    if (auto err = parser->finish(); !err.empty()) co_return where + ": " + err;
-    info = parser->info();
-    if (info.success && !*info.success) co_return where + ": Armis answered success=false";
-    if (info.skipped_fields)
-      sr::log::debug(name_, fmt::format("{}: {} malformed optional fields skipped", where,
-                                        info.skipped_fields));
-    co_return std::string();
-  }
+  auto got = co_await try_page(q, from, where, out, info);
+  if (got.ok() || got.http_status != 401) co_return got;
+  // The token expired early or was revoked: renew it once and retry the page.
+  sr::log::info(name_, where + ": HTTP 401, renewing the access token once");
+  if (auto auth = co_await ensure_token(true); !auth.ok()) co_return auth;
+  co_return co_await try_page(q, from, where, out, info);
 }
 
-asio::awaitable<std::string> ArmisSource::run_query(QueryRun& q) {
+asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t from,
+                                                  const std::string& where,
+                                                  std::vector<ArmisDevice>& out,
+                                                  ArmisPageInfo& info) {
+  if (auto auth = co_await ensure_token(false); !auth.ok()) co_return auth;
+  https::Request req;
+  req.url = search_url(q.query.query, from);
+  req.headers = {{"Accept", "application/json"}, {"Authorization", token_->header}};
+  std::unique_ptr<ArmisPageParser> parser;
+  std::string parse_error;
+  const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
+    out.clear();
+    parse_error.clear();
+    parser = std::make_unique<ArmisPageParser>([&](ArmisDevice& d) {
+      out.push_back(std::move(d));
+      return true;
+    });
+    return [&](std::string_view piece) {
+      parse_error = parser->feed(piece);
+      return parse_error.empty();
+    };
+  };
+  auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), sink_for,
+                                   [&](const std::string& why, std::chrono::milliseconds wait) {
+                                     sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
+                                                                      where, why, wait.count()));
+                                   });
+  const unsigned status = got.last.head.status;
+  if (!parse_error.empty()) co_return RunOutcome::failed("search", where + ": " + parse_error, status);
+  if (!got.ok()) co_return RunOutcome::failed("search", where + ": " + got.error, status);
+  if (auto err = parser->finish(); !err.empty())
+    co_return RunOutcome::failed("search", where + ": " + err, status);
+  info = parser->info();
+  if (info.success && !*info.success)
+    co_return RunOutcome::failed("search", where + ": Armis answered success=false", status);
+  if (info.skipped_fields)
+    sr::log::debug(name_, fmt::format("{}: {} malformed optional fields skipped", where,
+                                      info.skipped_fields));
+  co_return RunOutcome{};
+}
+
+asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
   std::vector<ArmisDevice> page;
   for (std::uint64_t from = 0;;) {
     ArmisPageInfo info;
-    if (auto err = co_await fetch_page(q, from, page, info); !err.empty()) co_return err;
+    if (auto got = co_await fetch_page(q, from, page, info); !got.ok()) co_return got;
+    q.skipped += info.skipped_fields;
     if (q.pages++ == 0 && info.total && *info.total > 0 && !q.merging)
       q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
     q.devices += page.size();
@@ -253,8 +260,10 @@ asio::awaitable<std::string> ArmisSource::run_query(QueryRun& q) {
       for (auto& d : page) {
         DeviceUpdate u;
         if (to_update(gather(std::move(d), q.query.label), q.info, u)) batch.push_back(std::move(u));
+        else ++q.skipped;  // no usable IP
       }
-      if (!batch.empty() && !co_await q.sink.push(std::move(batch))) co_return "stopped";
+      if (!batch.empty() && !co_await q.sink.push(std::move(batch)))
+        co_return RunOutcome::failed("push", "stopped");
     }
     // Page while next > from (the loop guard: a server repeating itself ends the query).
     if (page.empty() || !info.next || *info.next <= 0 ||
@@ -263,19 +272,22 @@ asio::awaitable<std::string> ArmisSource::run_query(QueryRun& q) {
     from = static_cast<std::uint64_t>(*info.next);
   }
   sr::log::debug(name_, fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));
-  co_return std::string();
+  co_return RunOutcome{};
 }
 
-asio::awaitable<std::string> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
-  if (auto err = co_await ensure_client(); !err.empty()) co_return err;
+asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
+  if (auto setup = co_await ensure_client(); !setup.ok()) co_return setup;
   const bool merging = options_.queries.size() > 1;
   std::unordered_map<std::int64_t, GatheredDevice> merged;
   std::vector<GatheredDevice> without_id;
+  std::uint64_t skipped = 0;
   for (const auto& query : options_.queries) {
     QueryRun q{query, info, sink, merging, merged, without_id};
-    if (auto err = co_await run_query(q); !err.empty()) co_return err;
+    auto got = co_await run_query(q);
+    if (!got.ok()) co_return got;
+    skipped += q.skipped;
   }
-  if (!merging) co_return std::string();
+  if (!merging) co_return RunOutcome{{}, {}, 0, skipped};
   sink.expect_total(merged.size() + without_id.size());
   DeviceBatch batch;
   auto flush = [&]() -> asio::awaitable<bool> {
@@ -285,15 +297,17 @@ asio::awaitable<std::string> ArmisSource::run(const RunInfo& info, DeviceSink& s
   auto add = [&](GatheredDevice&& g) -> asio::awaitable<bool> {
     DeviceUpdate u;
     if (to_update(std::move(g), info, u)) batch.push_back(std::move(u));
+    else ++skipped;
     if (batch.size() >= options_.http.page_size) co_return co_await flush();
     co_return true;
   };
+  const auto stopped = RunOutcome::failed("push", "stopped");
   for (auto& [id, g] : merged)
-    if (!co_await add(std::move(g))) co_return "stopped";
+    if (!co_await add(std::move(g))) co_return stopped;
   for (auto& g : without_id)
-    if (!co_await add(std::move(g))) co_return "stopped";
-  if (!co_await flush()) co_return "stopped";
-  co_return std::string();
+    if (!co_await add(std::move(g))) co_return stopped;
+  if (!co_await flush()) co_return stopped;
+  co_return RunOutcome{{}, {}, 0, skipped};
 }
 
 }  // namespace sr::sync::armis

@@ -36,7 +36,7 @@ class ArmisSource final : public Adapter {
  public:
   ArmisSource(const SourceConfig& source, ArmisOptions options);
   ~ArmisSource() override;
-  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+  boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
  private:
   struct Token {
@@ -45,12 +45,17 @@ class ArmisSource final : public Adapter {
   };
   struct QueryRun;
 
-  boost::asio::awaitable<std::string> ensure_client();
-  boost::asio::awaitable<std::string> ensure_token(bool force);
-  boost::asio::awaitable<std::string> run_query(QueryRun& q);
-  boost::asio::awaitable<std::string> fetch_page(QueryRun& q, std::uint64_t from,
-                                                 std::vector<struct ArmisDevice>& out,
-                                                 struct ArmisPageInfo& info);
+  boost::asio::awaitable<RunOutcome> ensure_client();
+  boost::asio::awaitable<RunOutcome> ensure_token(bool force);
+  boost::asio::awaitable<RunOutcome> run_query(QueryRun& q);
+  // One search page; on a 401 the token is renewed once and the page retried.
+  boost::asio::awaitable<RunOutcome> fetch_page(QueryRun& q, std::uint64_t from,
+                                                std::vector<struct ArmisDevice>& out,
+                                                struct ArmisPageInfo& info);
+  boost::asio::awaitable<RunOutcome> try_page(QueryRun& q, std::uint64_t from,
+                                              const std::string& where,
+                                              std::vector<struct ArmisDevice>& out,
+                                              struct ArmisPageInfo& info);
   boost::urls::url search_url(const std::string& aql, std::uint64_t from) const;
   std::uint64_t next_seed();
 

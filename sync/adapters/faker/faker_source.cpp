@@ -79,7 +79,7 @@ void FakerSource::map(FakeDevice raw, const RunInfo& info, DeviceUpdate& d) {
   d.meta("armis_tags", std::move(tags));
 }
 
-boost::asio::awaitable<std::string> FakerSource::run(const RunInfo& info, DeviceSink& sink) {
+boost::asio::awaitable<RunOutcome> FakerSource::run(const RunInfo& info, DeviceSink& sink) {
   const auto total = inventory_.size();
   sink.expect_total(total);
   for (std::uint64_t from = 0; from < total; from += options_.page_size) {
@@ -87,9 +87,9 @@ boost::asio::awaitable<std::string> FakerSource::run(const RunInfo& info, Device
     DeviceBatch batch(n);
     for (std::uint64_t i = 0; i < n; ++i)
       map(inventory_.device(from + i, info.run_number, false), info, batch[i]);
-    if (!co_await sink.push(std::move(batch))) co_return "stopped";
+    if (!co_await sink.push(std::move(batch))) co_return RunOutcome::failed("push", "stopped");
   }
-  co_return std::string();
+  co_return RunOutcome{};
 }
 
 }  // namespace sr::sync::faker

@@ -19,7 +19,7 @@ net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source);
 class FakerSource final : public Adapter {
  public:
   FakerSource(const SourceConfig& source, FakerSourceOptions options);
-  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+  boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
   // One device as the faker source sends it.
   static void map(FakeDevice raw, const RunInfo& info, DeviceUpdate& out);

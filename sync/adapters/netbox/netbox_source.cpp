@@ -77,7 +77,7 @@ NetboxSource::NetboxSource(const SourceConfig& source, NetboxOptions options)
 
 NetboxSource::~NetboxSource() = default;
 
-asio::awaitable<std::string> NetboxSource::fetch_page(const boost::urls::url& url,
+asio::awaitable<RunOutcome> NetboxSource::fetch_page(const boost::urls::url& url,
                                                       std::uint64_t page,
                                                       std::vector<NetboxDevice>& out,
                                                       NetboxPageInfo& info) {
@@ -104,17 +104,19 @@ asio::awaitable<std::string> NetboxSource::fetch_page(const boost::urls::url& ur
                                      sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
                                                                       where, why, wait.count()));
                                    });
-  if (!parse_error.empty()) co_return where + ": " + parse_error;
-  if (!got.ok()) co_return where + ": " + got.error;
-  if (auto err = parser->finish(); !err.empty()) co_return where + ": " + err;
+  const unsigned status = got.last.head.status;
+  if (!parse_error.empty()) co_return RunOutcome::failed("devices", where + ": " + parse_error, status);
+  if (!got.ok()) co_return RunOutcome::failed("devices", where + ": " + got.error, status);
+  if (auto err = parser->finish(); !err.empty())
+    co_return RunOutcome::failed("devices", where + ": " + err, status);
   info = parser->info();
-  co_return std::string();
+  co_return RunOutcome{};
 }
 
-asio::awaitable<std::string> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
+asio::awaitable<RunOutcome> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
   if (!client_) {
     auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
-    if (!c) co_return "tls: " + c.error();
+    if (!c) co_return RunOutcome::failed("setup", "tls: " + c.error());
     client_ = std::move(*c);
     if (options_.http.client.tls.insecure_skip_verify)
       sr::log::warn(name_, "insecure_skip_verify is set: the NetBox server's certificate is not checked");
@@ -130,28 +132,36 @@ asio::awaitable<std::string> NetboxSource::run(const RunInfo& info, DeviceSink& 
   auto url = api_url(options_.http.endpoint, "/api/dcim/devices/");
   url.params().append({"limit", std::to_string(options_.http.page_size)});
   std::vector<NetboxDevice> page;
+  std::uint64_t skipped = 0;
+  const auto stopped = RunOutcome::failed("push", "stopped");
   for (std::uint64_t n = 1;; ++n) {
     NetboxPageInfo pinfo;
-    if (auto err = co_await fetch_page(url, n, page, pinfo); !err.empty()) co_return err;
+    if (auto got = co_await fetch_page(url, n, page, pinfo); !got.ok()) co_return got;
+    skipped += pinfo.skipped_fields;
     if (n == 1 && pinfo.count && *pinfo.count > 0) sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
     DeviceBatch batch;
     batch.reserve(page.size());
     for (auto& d : page) {
       const auto id = d.id;
       DeviceUpdate u;
-      if (!to_update(std::move(d), info, u)) continue;
+      if (!to_update(std::move(d), info, u)) {
+        ++skipped;  // neither primary_ip4 nor primary_ip6
+        continue;
+      }
       if (id) current[*id] = u.ip;
       batch.push_back(std::move(u));
     }
-    if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return "stopped";
+    if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return stopped;
     if (!pinfo.next || pinfo.next->empty()) break;
     auto next = boost::urls::parse_uri_reference(*pinfo.next);
-    if (!next) co_return fmt::format("devices page {}: \"next\" is not a URL", n);
+    if (!next) co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", n));
     boost::urls::url resolved;
     if (!boost::urls::resolve(url, *next, resolved) || resolved.scheme() != "https" ||
         resolved.host() != url.host())
-      co_return fmt::format("devices page {}: \"next\" leaves the endpoint's https host", n);
-    if (resolved == url) co_return fmt::format("devices page {}: \"next\" points at itself", n);
+      co_return RunOutcome::failed(
+          "devices", fmt::format("devices page {}: \"next\" leaves the endpoint's https host", n));
+    if (resolved == url)
+      co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" points at itself", n));
     url = std::move(resolved);
   }
 
@@ -161,12 +171,12 @@ asio::awaitable<std::string> NetboxSource::run(const RunInfo& info, DeviceSink& 
   if (!gone.empty()) {
     sr::log::info(name_, fmt::format("{} device(s) left NetBox since the last complete run: retracted",
                                      gone.size()));
-    if (!co_await sink.push(std::move(gone))) co_return "stopped";
+    if (!co_await sink.push(std::move(gone))) co_return stopped;
   }
   if (!file.empty())
     if (auto err = save_seen(file, current); !err.empty())
       sr::log::warn(name_, "state: " + err + "; the next run may retract too little");
-  co_return std::string();
+  co_return RunOutcome{{}, {}, 0, skipped};
 }
 
 }  // namespace sr::sync::netbox

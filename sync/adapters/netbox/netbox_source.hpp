@@ -31,12 +31,12 @@ class NetboxSource final : public Adapter {
  public:
   NetboxSource(const SourceConfig& source, NetboxOptions options);
   ~NetboxSource() override;
-  boost::asio::awaitable<std::string> run(const RunInfo& info, DeviceSink& sink) override;
+  boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
  private:
-  boost::asio::awaitable<std::string> fetch_page(const boost::urls::url& url, std::uint64_t page,
-                                                 std::vector<NetboxDevice>& out,
-                                                 NetboxPageInfo& info);
+  boost::asio::awaitable<RunOutcome> fetch_page(const boost::urls::url& url, std::uint64_t page,
+                                                std::vector<NetboxDevice>& out,
+                                                NetboxPageInfo& info);
 
   std::string name_;
   NetboxOptions options_;
