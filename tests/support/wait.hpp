@@ -2,9 +2,11 @@
 // aborts with a message instead, since a stuck gRPC call cannot be unwound.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <cstdlib>
 #include <future>
 #include <mutex>
@@ -15,8 +17,17 @@ namespace sr::test {
 
 using namespace std::chrono_literals;
 
-// Generous: a bound against hangs, never a performance claim.
-inline constexpr auto kEventTimeout = 60s;
+// Generous: a bound against hangs, never a performance claim. Sanitizer
+// builds run several times slower: tools/test sets SR_TEST_SLOWDOWN (3 for
+// ASan, 5 for TSan) and every bound here stretches by it.
+inline std::chrono::seconds event_timeout() {
+  static const std::chrono::seconds bound = [] {
+    const char* v = std::getenv("SR_TEST_SLOWDOWN");
+    const int factor = v ? std::atoi(v) : 1;
+    return std::chrono::seconds(60) * std::clamp(factor, 1, 20);
+  }();
+  return bound;
+}
 
 [[noreturn]] inline void fail_hard(std::string_view what) {
   std::fprintf(stderr, "FATAL: %.*s (gave up after the bounded wait)\n",
@@ -41,7 +52,7 @@ class EventCounter {
   }
   void wait_for_at_least(int n, std::string_view what) {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, kEventTimeout, [&] { return count_ >= n; })) fail_hard(what);
+    if (!cv_.wait_for(lock, event_timeout(), [&] { return count_ >= n; })) fail_hard(what);
   }
 
  private:
@@ -52,15 +63,15 @@ class EventCounter {
 
 template <class T>
 T get_bounded(std::future<T>& f, std::string_view what) {
-  if (f.wait_for(kEventTimeout) != std::future_status::ready) fail_hard(what);
+  if (f.wait_for(event_timeout()) != std::future_status::ready) fail_hard(what);
   return f.get();
 }
 
 // For state another process or thread updates without telling us (a counter
-// behind an endpoint): checks every 10 ms until true, at most kEventTimeout.
+// behind an endpoint): checks every 10 ms until true, at most event_timeout().
 template <class Predicate>
 bool eventually(Predicate done) {
-  const auto deadline = std::chrono::steady_clock::now() + kEventTimeout;
+  const auto deadline = std::chrono::steady_clock::now() + event_timeout();
   while (!done()) {
     if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(10ms);
