@@ -108,6 +108,14 @@ struct ClientSide {
   std::unique_ptr<Client> client;
 };
 
+bool localhost_resolves() {
+  asio::io_context ctx;
+  tcp::resolver resolver(ctx);
+  boost::system::error_code ec;
+  resolver.resolve("localhost", "443", ec);
+  return !ec;
+}
+
 Reply ok(std::string body) {
   Reply r;
   r.headers = {{"Content-Type", "application/json"}};
@@ -136,8 +144,10 @@ TEST_CASE("a GET over verified TLS returns status, headers and body", "[https][c
   CHECK(body == R"({"path":"/api/v1/search/?from=0&length=10"})");
   CHECK(seen_agent == "serviceradar-agent");
   CHECK(seen_encoding == "gzip");
-  // By name as well as by address: the certificate has both.
-  CHECK(c.get(srv.url("/", "localhost")).ok());
+  // By name as well as by address (the certificate has both), where the
+  // machine resolves "localhost" at all (a minimal chroot has no /etc/hosts).
+  if (localhost_resolves()) CHECK(c.get(srv.url("/", "localhost")).ok());
+  else WARN("localhost does not resolve here: the by-name check is skipped");
 }
 
 TEST_CASE("certificates that must not be trusted are refused at the TLS stage",
@@ -146,17 +156,19 @@ TEST_CASE("certificates that must not be trusted are refused at the TLS stage",
     const char* cert;
     const char* why;
   };
+  // By address, so no name resolution is needed: the wrong-host certificate
+  // names only not-this-host.example, so the IP check fails.
   for (const auto& [cert, why] : {Case{"https-self-signed", "self-signed certificate"},
-                                  Case{"https-wrong-host", "hostname mismatch"},
+                                  Case{"https-wrong-host", "IP address mismatch"},
                                   Case{"https-expired", "certificate has expired"}}) {
     Server srv([](const ServerRequest&) { return ok("{}"); }, cert);
     ClientSide c;
-    auto r = c.get(srv.url("/secret?token=abc", "localhost"));
+    auto r = c.get(srv.url("/secret?token=abc"));
     INFO(cert << ": " << r.error);
     CHECK_FALSE(r.ok());
     CHECK(r.stage == Stage::tls);
     CHECK_THAT(r.error, Catch::Contains(why, Catch::CaseSensitive::No));
-    CHECK_THAT(r.error, Catch::StartsWith("GET https://localhost:"));
+    CHECK_THAT(r.error, Catch::StartsWith("GET https://127.0.0.1:"));
     CHECK(r.error.find("token=abc") == std::string::npos);  // no query in errors
     CHECK_FALSE(r.retryable);
     CHECK(srv.server.requests() == 0);
@@ -427,7 +439,7 @@ TEST_CASE("through an HTTP proxy by CONNECT, with its credentials; NO_PROXY bypa
   TestProxy proxy;
   ClientOptions o = ClientSide::defaults();
   auto config = ProxyConfig::parse("http://ops:pa55@127.0.0.1:" + std::to_string(proxy.port()),
-                                   "localhost");
+                                   "internal.example");
   REQUIRE(config.ok());
   o.proxy = *config;
   ClientSide c(o);
@@ -439,8 +451,11 @@ TEST_CASE("through an HTTP proxy by CONNECT, with its credentials; NO_PROXY bypa
   REQUIRE(seen.size() == 1);
   CHECK(seen[0] == "CONNECT 127.0.0.1:" + std::to_string(srv.server.port()) +
                        " HTTP/1.1 | Basic b3BzOnBhNTU=");
-  // localhost is in NO_PROXY: straight to the server.
-  CHECK(c.get(srv.url("/y", "localhost")).ok());
+  // With the server's address in NO_PROXY: straight to the server.
+  o.proxy = ProxyConfig::parse("http://127.0.0.1:" + std::to_string(proxy.port()),
+                               "internal.example, 127.0.0.1").value();
+  ClientSide direct(o);
+  CHECK(direct.get(srv.url("/y")).ok());
   CHECK(proxy.requests().size() == 1);
 }
 
