@@ -34,6 +34,18 @@ struct RunInfo {
   std::filesystem::path state_dir;  // where a source may keep state between runs ("" = none)
 };
 
+// The fields every update of a run shares: the device's id by IP in the
+// run's partition, the source type, who sends it and when.
+inline void stamp_update(DeviceUpdate& d, const RunInfo& info, std::string ip, const char* source) {
+  d.device_id = info.partition + ":" + ip;
+  d.ip = std::move(ip);
+  d.source = source;
+  d.agent_id = info.agent_id;
+  d.gateway_id = info.gateway_id;
+  d.partition = info.partition;
+  d.timestamp = info.timestamp;
+}
+
 // How a run ended, as its adapter saw it: failed (error, the step it failed
 // at, the last HTTP status), partial (complete, but records were left out:
 // no usable IP, fields of the wrong type), or whole.

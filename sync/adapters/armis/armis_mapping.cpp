@@ -73,15 +73,9 @@ void merge(GatheredDevice& into, ArmisDevice&& more, std::string_view query_labe
 bool to_update(GatheredDevice&& g, const RunInfo& info, DeviceUpdate& d) {
   if (g.ips.empty()) return false;
   auto& r = g.raw;
-  d.device_id = info.partition + ":" + g.ips.front();
-  d.ip = g.ips.front();
+  stamp_update(d, info, g.ips.front(), "armis");
   d.mac = std::move(g.mac);
   d.hostname = std::move(r.name);
-  d.source = "armis";
-  d.agent_id = info.agent_id;
-  d.gateway_id = info.gateway_id;
-  d.partition = info.partition;
-  d.timestamp = info.timestamp;
   d.confidence = 7;
   d.metadata.reserve(14);
   d.meta("integration_type", "armis");

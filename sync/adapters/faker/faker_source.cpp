@@ -52,15 +52,9 @@ FakerSource::FakerSource(const SourceConfig& source, FakerSourceOptions options)
     : name_(source.name), options_(options), inventory_(options.inventory) {}
 
 void FakerSource::map(FakeDevice raw, const RunInfo& info, DeviceUpdate& d) {
-  d.device_id = info.partition + ":" + raw.ip;
-  d.ip = std::move(raw.ip);
+  stamp_update(d, info, std::move(raw.ip), "armis");  // the faker stands in for an Armis inventory
   if (!raw.macs.empty()) d.mac = std::move(raw.macs.front());
   d.hostname = std::move(raw.name);
-  d.source = "armis";  // the faker stands in for an Armis inventory
-  d.agent_id = info.agent_id;
-  d.gateway_id = info.gateway_id;
-  d.partition = info.partition;
-  d.timestamp = info.timestamp;
   d.confidence = 7;
   const auto id = std::to_string(raw.id);
   d.metadata.reserve(12);

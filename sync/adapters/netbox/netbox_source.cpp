@@ -31,14 +31,8 @@ bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {
   auto ip = ip_of_cidr(n.primary_ip4);
   if (!ip) ip = ip_of_cidr(n.primary_ip6);
   if (!ip) return false;
-  d.device_id = info.partition + ":" + *ip;
-  d.ip = std::move(*ip);
+  stamp_update(d, info, std::move(*ip), "netbox");
   d.hostname = std::move(n.name);
-  d.source = "netbox";
-  d.agent_id = info.agent_id;
-  d.gateway_id = info.gateway_id;
-  d.partition = info.partition;
-  d.timestamp = info.timestamp;
   d.confidence = 7;
   d.metadata.reserve(10);
   d.meta("integration_type", "netbox");
@@ -57,13 +51,7 @@ bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {
 
 DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& info) {
   DeviceUpdate d;
-  d.device_id = info.partition + ":" + ip;
-  d.ip = ip;
-  d.source = "netbox";
-  d.agent_id = info.agent_id;
-  d.gateway_id = info.gateway_id;
-  d.partition = info.partition;
-  d.timestamp = info.timestamp;
+  stamp_update(d, info, ip, "netbox");
   d.is_available = false;
   d.meta("integration_type", "netbox");
   d.meta("netbox_device_id", std::to_string(id));
