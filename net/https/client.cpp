@@ -192,6 +192,10 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::connect(Conn
   if (cec)
     co_return Failure{Stage::connect,
                       fmt::format("connecting to {}: {}", where, describe(cec, options.connect_timeout))};
+  // A request is small and waits for its answer: Nagle would hold its last
+  // segment until the peer's delayed ACK (tens of ms per page).
+  boost::system::error_code ignored;
+  c.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
   if (t.proxy) co_return co_await tunnel(c, t);
   co_return std::nullopt;
 }

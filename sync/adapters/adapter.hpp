@@ -9,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -49,15 +50,25 @@ inline void stamp_update(DeviceUpdate& d, const RunInfo& info, std::string ip, c
 // How a run ended, as its adapter saw it: failed (error, the step it failed
 // at, the last HTTP status), partial (complete, but records were left out:
 // no usable IP, fields of the wrong type), or whole.
+// Requests retried during a run and the time spent waiting before them
+// (Retry-After or backoff), as the retry policy decided.
+struct RetryTally {
+  std::uint64_t retries = 0;
+  std::chrono::milliseconds waited{0};
+};
+
 struct RunOutcome {
   std::string error;         // "" when the run completed; never a credential
   std::string stage;         // with an error: setup, auth, search, devices, push
   unsigned http_status = 0;  // with an error: the last HTTP status seen (0: none)
   std::uint64_t skipped = 0; // records (or fields) left out
+  RetryTally retries;
   bool ok() const { return error.empty(); }
   static RunOutcome failed(std::string stage, std::string error, unsigned http_status = 0) {
-    return {std::move(error), std::move(stage), http_status, 0};
+    return {std::move(error), std::move(stage), http_status, 0, {}};
   }
+  // Complete; partial when `skipped` records were left out.
+  static RunOutcome completed(std::uint64_t skipped = 0) { return {{}, {}, 0, skipped, {}}; }
 };
 
 class Adapter {

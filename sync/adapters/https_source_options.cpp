@@ -3,6 +3,9 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include "net/log/logger.hpp"
+#include "sync/config/duration.hpp"
+
 namespace sr::sync {
 
 net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source,
@@ -30,6 +33,19 @@ net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& sourc
     if (!n || *n < 4096) return Result::failure("max_page_bytes must be a size of 4KiB or more");
     o.client.body_limit = *n;
   }
+  // Per-source timeouts (Go duration text): a slow API gets more time, a
+  // stalled one is given up on sooner.
+  for (auto [key, field] : {std::pair{"request_timeout", &o.client.request_timeout},
+                            std::pair{"body_idle_timeout", &o.client.body_idle_timeout},
+                            std::pair{"body_timeout", &o.client.body_timeout}}) {
+    auto text = source.setting(key);
+    if (!text) continue;
+    auto d = parse_duration(*text);
+    if (!d.value || *d.value < std::chrono::milliseconds(1))
+      return Result::failure(fmt::format("{} must be a duration of 1ms or more, not \"{}\"{}", key, *text,
+                                         d.error.empty() ? "" : ": " + d.error));
+    *field = std::chrono::duration_cast<std::chrono::milliseconds>(*d.value);
+  }
   o.client.tls.ca_file = source.ca_file;
   o.client.tls.insecure_skip_verify = source.insecure_skip_verify;
   auto proxy = net::https::ProxyConfig::from_environment();
@@ -52,6 +68,14 @@ std::string credential(const SourceConfig& source, std::initializer_list<const c
     if (it != source.credentials.end() && !it->second.empty()) return it->second;
   }
   return {};
+}
+
+RetryLog::OnRetry RetryLog::about(std::string where) {
+  return [this, where = std::move(where)](const std::string& why, std::chrono::milliseconds wait) {
+    ++tally_.retries;
+    tally_.waited += wait;
+    sr::log::warn(source_, fmt::format("{}: {}; retrying in {} ms", where, why, wait.count()));
+  };
 }
 
 }  // namespace sr::sync

@@ -5,9 +5,12 @@
 
 #include "net/expected.hpp"
 #include "net/https/client.hpp"
+#include "sync/adapters/adapter.hpp"
 #include "sync/config/source_config.hpp"
 
 #include <boost/url/url.hpp>
+
+#include <functional>
 
 namespace sr::sync {
 
@@ -26,5 +29,21 @@ boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_
 
 // A credential by the first of `keys` present ("" when none is).
 std::string credential(const SourceConfig& source, std::initializer_list<const char*> keys);
+
+// Each retry of a source's requests, logged ("<where>: <why>; retrying in N
+// ms") and tallied for the run's outcome (retries, time waited).
+class RetryLog {
+ public:
+  using OnRetry = std::function<void(const std::string&, std::chrono::milliseconds)>;
+  explicit RetryLog(std::string source) : source_(std::move(source)) {}
+  void reset() { tally_ = {}; }
+  const RetryTally& tally() const { return tally_; }
+  // The on_retry callback of net::https::fetch for requests of `where`.
+  OnRetry about(std::string where);
+
+ private:
+  std::string source_;
+  RetryTally tally_;
+};
 
 }  // namespace sr::sync

@@ -21,6 +21,20 @@ int hex_value(char c) {
   return -1;
 }
 
+// Dotted-quad text, written without printf (inet_ntop's cost per device).
+std::string ipv4_text(const unsigned char (&b)[16]) {
+  char out[16];
+  char* p = out;
+  for (int i = 0; i < 4; ++i) {
+    if (i) *p++ = '.';
+    const unsigned v = b[i];
+    if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
+    if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
+    *p++ = static_cast<char>('0' + v % 10);
+  }
+  return std::string(out, p);
+}
+
 }  // namespace
 
 std::optional<std::string> canonical_ip(std::string_view text) {
@@ -31,7 +45,7 @@ std::optional<std::string> canonical_ip(std::string_view text) {
   in[text.size()] = '\0';
   unsigned char bytes[16];
   char out[INET6_ADDRSTRLEN];
-  if (::inet_pton(AF_INET, in, bytes) == 1) return std::string(::inet_ntop(AF_INET, bytes, out, sizeof out));
+  if (::inet_pton(AF_INET, in, bytes) == 1) return ipv4_text(bytes);
   if (::inet_pton(AF_INET6, in, bytes) == 1) return std::string(::inet_ntop(AF_INET6, bytes, out, sizeof out));
   return std::nullopt;
 }
@@ -42,14 +56,15 @@ std::optional<std::string> ip_of_cidr(std::string_view text) {
 
 std::optional<std::string> normalise_mac(std::string_view text) {
   text = trim(text);
-  std::string hex;
-  hex.reserve(12);
   // Separators must be consistent with one of the common spellings.
   const bool colon = text.size() == 17 && text[2] == ':';
   const bool dash = text.size() == 17 && text[2] == '-';
   const bool cisco = text.size() == 14 && text[4] == '.' && text[9] == '.';
   const bool bare = text.size() == 12;
   if (!(colon || dash || cisco || bare)) return std::nullopt;
+  constexpr char kUpper[] = "0123456789ABCDEF";
+  std::string out(17, ':');
+  std::size_t digits = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     const bool separator_slot = (colon || dash) ? i % 3 == 2 : cisco ? (i == 4 || i == 9) : false;
@@ -57,28 +72,23 @@ std::optional<std::string> normalise_mac(std::string_view text) {
       if (c != (colon ? ':' : dash ? '-' : '.')) return std::nullopt;
       continue;
     }
-    if (hex_value(c) < 0) return std::nullopt;
-    hex += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const int v = hex_value(c);
+    if (v < 0 || digits == 12) return std::nullopt;
+    out[digits / 2 * 3 + digits % 2] = kUpper[v];
+    ++digits;
   }
-  if (hex.size() != 12) return std::nullopt;
-  std::string out;
-  out.reserve(17);
-  for (std::size_t i = 0; i < 12; i += 2) {
-    if (i) out += ':';
-    out.append(hex, i, 2);
-  }
+  if (digits != 12) return std::nullopt;
   return out;
 }
 
+std::string_view trim_space(std::string_view s) { return trim(s); }
+
 std::vector<std::string_view> split_list(std::string_view text) {
   std::vector<std::string_view> items;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    auto item = trim(text.substr(0, comma));
-    if (!item.empty()) items.push_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
+  for_each_list_item(text, [&](std::string_view item) {
+    items.push_back(item);
+    return true;
+  });
   return items;
 }
 

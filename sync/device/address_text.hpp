@@ -23,4 +23,18 @@ std::optional<std::string> normalise_mac(std::string_view text);
 // The non-empty, trimmed items of a comma-separated list.
 std::vector<std::string_view> split_list(std::string_view text);
 
+// The same, handed to f one by one (no vector: the per-device path); f
+// returns false to stop.
+std::string_view trim_space(std::string_view s);
+template <class F>
+void for_each_list_item(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto item = trim_space(text.substr(0, comma));
+    if (!item.empty() && !f(item)) return;
+    if (comma == std::string_view::npos) return;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace sr::sync

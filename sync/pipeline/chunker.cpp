@@ -59,14 +59,23 @@ std::optional<ChunkData> Chunker::add(const DeviceUpdate& device) {
   }
   // The device starts the next chunk; the open one is sealed without it.
   ChunkData next;
+  next.bodies = std::move(spare_);
+  spare_ = std::string();
+  next.bodies.reserve(std::min(limits_.max_bytes, open_.bodies.capacity()));
   next.bodies.assign(open_.bodies, before + 1);
   next.devices = 1;
-  next.bodies.reserve(std::min(limits_.max_bytes, open_.bodies.capacity()));
   open_.bodies.resize(before);
   ChunkData sealed = std::move(open_);
   open_ = std::move(next);
   bound_ = 2 + entry;
   return sealed;
+}
+
+void Chunker::recycle(std::string buffer) {
+  if (buffer.capacity() > spare_.capacity()) {
+    buffer.clear();
+    spare_ = std::move(buffer);
+  }
 }
 
 std::optional<ChunkData> Chunker::finish() {

@@ -121,7 +121,7 @@ std::string RunSpool::spill(Entry& e, const ChunkData& chunk) {
   return {};
 }
 
-std::string RunSpool::add(ChunkData chunk) {
+std::string RunSpool::add(ChunkData&& chunk) {
   Entry e;
   e.devices = chunk.devices;
   const auto size = chunk.bodies.capacity();
@@ -138,10 +138,19 @@ std::string RunSpool::add(ChunkData chunk) {
 
 net::Expected<ChunkData> RunSpool::read(std::size_t i) const {
   using Result = net::Expected<ChunkData>;
-  if (i >= entries_.size()) return Result::failure(fmt::format("spool: no chunk {}", i));
-  const Entry& e = entries_[i];
-  if (!e.on_disk) return e.memory;
   ChunkData out;
+  if (auto err = read_into(i, out); !err.empty()) return Result::failure(std::move(err));
+  return out;
+}
+
+std::string RunSpool::read_into(std::size_t i, ChunkData& out) const {
+  if (i >= entries_.size()) return fmt::format("spool: no chunk {}", i);
+  const Entry& e = entries_[i];
+  if (!e.on_disk) {
+    out.bodies.assign(e.memory.bodies);
+    out.devices = e.memory.devices;
+    return {};
+  }
   out.devices = e.devices;
   out.bodies.resize(e.length);
   std::uint64_t got = 0;
@@ -149,11 +158,11 @@ net::Expected<ChunkData> RunSpool::read(std::size_t i) const {
     const auto n = ::pread(fd_, out.bodies.data() + got, e.length - got, static_cast<off_t>(e.offset + got));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0)
-      return Result::failure(fmt::format("spool: cannot read chunk {} from {}: {}", i, file_.string(),
-                                         n == 0 ? "file is short" : errno_text()));
+      return fmt::format("spool: cannot read chunk {} from {}: {}", i, file_.string(),
+                         n == 0 ? "file is short" : errno_text());
     got += static_cast<std::uint64_t>(n);
   }
-  return out;
+  return {};
 }
 
 }  // namespace sr::sync

@@ -64,10 +64,14 @@ class RunSpool {
   RunSpool(const RunSpool&) = delete;
   RunSpool& operator=(const RunSpool&) = delete;
 
-  // Keeps the chunk: "" or why not (disk cap reached, write error).
-  std::string add(ChunkData chunk);
+  // Keeps the chunk: "" or why not (disk cap reached, write error). A chunk
+  // kept in memory is moved from; a spilled one keeps its buffer, for the
+  // caller to reuse.
+  std::string add(ChunkData&& chunk);
   // Chunk i, from memory or from the file.
   net::Expected<ChunkData> read(std::size_t i) const;
+  // The same into `into`, reusing its buffer: "" or what went wrong.
+  std::string read_into(std::size_t i, ChunkData& into) const;
 
   std::size_t chunks() const noexcept { return entries_.size(); }
   std::uint64_t devices() const noexcept { return devices_; }

@@ -278,6 +278,7 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
               ch.close();
               co_return "spool: " + err;
             }
+            chunker.recycle(std::move(sealed->bodies));  // spilled: its buffer is free again
           }
         }
         stats_.update(src.name, [&](SourceStats& s) { s.devices_so_far += batch.size(); });
@@ -324,6 +325,9 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       s.last_http_status = outcome.http_status;
       s.last_skipped = outcome.skipped;
       s.skipped_total += outcome.skipped;
+      s.last_retries = outcome.retries.retries;
+      s.retries_total += outcome.retries.retries;
+      s.retry_wait_seconds_total += std::chrono::duration<double>(outcome.retries.waited).count();
       if (error.empty()) {
         ++s.runs_succeeded;
         s.last_result = outcome.skipped ? "partial" : "ok";

@@ -49,8 +49,8 @@ std::string SyncStats::status_json() const {
     append_json_string(out, s.last_error);
     out += ",\"stage\":";
     append_json_string(out, s.last_stage);
-    fmt::format_to(std::back_inserter(out), ",\"http_status\":{},\"skipped\":{}", s.last_http_status,
-                   s.last_skipped);
+    fmt::format_to(std::back_inserter(out), ",\"http_status\":{},\"skipped\":{},\"retries\":{}",
+                   s.last_http_status, s.last_skipped, s.last_retries);
     out += ",\"send_error\":";
     append_json_string(out, s.last_send_error);
     out += '}';
@@ -82,6 +82,8 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_last_run_success", "gauge", "1 if the last run completed (ok or partial).", [](auto& s) { return s.last_result == "ok" || s.last_result == "partial" ? 1 : 0; });
   family("serviceradar_sync_last_run_http_status", "gauge", "HTTP status of a failed last run (0: none).", [](auto& s) { return s.last_http_status; });
   family("serviceradar_sync_records_skipped_total", "counter", "Records or fields left out (no usable IP, wrong types).", [](auto& s) { return s.skipped_total; });
+  family("serviceradar_sync_retries_total", "counter", "Source requests retried (429, 5xx, connection errors).", [](auto& s) { return s.retries_total; });
+  family("serviceradar_sync_retry_wait_seconds_total", "counter", "Time waited before retries (Retry-After or backoff).", [](auto& s) { return fmt::format("{:.3f}", s.retry_wait_seconds_total); });
   family("serviceradar_sync_runs_sent_total", "counter", "Runs delivered to the gateway.", [](auto& s) { return s.runs_sent; });
   family("serviceradar_sync_send_failures_total", "counter", "StreamStatus attempts that failed.", [](auto& s) { return s.send_failures; });
   family("serviceradar_sync_runs_superseded_total", "counter", "Unsent runs replaced by a newer run.", [](auto& s) { return s.runs_superseded; });

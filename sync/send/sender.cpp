@@ -128,16 +128,16 @@ asio::awaitable<Sender::Outcome> Sender::send(const CompletedRun& run, std::shar
                               });
   SyncMeta meta{run.sync_service_id, run.run_id, 0, total, run.spool->devices()};
   bool broken = false;
+  ChunkData chunk;  // one read buffer for the whole run
   for (std::int32_t i = 0; i < total && !broken; ++i) {
-    auto chunk = run.spool->read(static_cast<std::size_t>(i));
-    if (!chunk) {
+    if (auto err = run.spool->read_into(static_cast<std::size_t>(i), chunk); !err.empty()) {
       writer.cancel();
       co_await writer.async_finish(use_awaitable);
-      out.error = chunk.error();
+      out.error = std::move(err);
       co_return out;  // the spool is damaged: resending cannot help
     }
     meta.chunk_index = i;
-    auto message = build_chunk_message(*chunk, meta);
+    auto message = build_chunk_message(chunk, meta);
     const auto bytes = message.size();
     broken = !co_await writer.async_write(make_chunk(options_, gateway_id, std::move(message), i, total),
                                           use_awaitable);

@@ -82,6 +82,7 @@ struct RunResult {
   std::string error, stage;
   unsigned http_status = 0;
   std::uint64_t skipped = 0;
+  sync::RetryTally retries;
   std::vector<sync::DeviceUpdate> devices;
   std::uint64_t expected = 0;
 };
@@ -104,6 +105,7 @@ inline RunResult run_source_once(const sync::SourceConfig& source,
   out.stage = outcome.stage;
   out.http_status = outcome.http_status;
   out.skipped = outcome.skipped;
+  out.retries = outcome.retries;
   adapter->reset();
   work.reset();
   pool.join();

@@ -8,6 +8,10 @@ using namespace sr::sync;
 TEST_CASE("IPs are made canonical; junk is none", "[sync][address]") {
   CHECK(canonical_ip("10.0.0.1") == "10.0.0.1");
   CHECK(canonical_ip(" 10.0.0.1 ") == "10.0.0.1");
+  CHECK(canonical_ip("0.0.0.0") == "0.0.0.0");
+  CHECK(canonical_ip("255.255.255.255") == "255.255.255.255");
+  CHECK(canonical_ip("192.168.100.9") == "192.168.100.9");
+  CHECK(canonical_ip("::ffff:10.1.2.3") == "::ffff:10.1.2.3");
   CHECK(canonical_ip("2001:DB8:0:0::1") == "2001:db8::1");
   CHECK_FALSE(canonical_ip("10.0.0.256"));
   CHECK_FALSE(canonical_ip("10.0.0"));
@@ -32,4 +36,10 @@ TEST_CASE("comma lists: trimmed, empty items dropped", "[sync][address]") {
         std::vector<std::string_view>{"10.0.0.1", "10.0.0.2", "10.0.0.3"});
   CHECK(split_list("").empty());
   CHECK(split_list(" , ").empty());
+  std::vector<std::string_view> first_two;
+  for_each_list_item("a, b ,c", [&](std::string_view item) {
+    first_two.push_back(item);
+    return first_two.size() < 2;  // stops after the second
+  });
+  CHECK(first_two == std::vector<std::string_view>{"a", "b"});
 }

@@ -115,6 +115,53 @@ TEST_CASE("429 with Retry-After, 500s and resets mid-body are retried; the run c
   auto out = run_source(source_for(fake, 1000));
   check_complete(out, 10'000);
   CHECK(fake.api.searches() > 10);  // the faults cost extra attempts
+  // Every failed attempt was retried, and each 429's Retry-After (1 s) was
+  // waited out (the policy's own waits, tallied, not a stopwatch).
+  CHECK(out.retries.retries >= fake.api.rate_limited());
+  CHECK(out.retries.retries <= fake.api.searches() - 10);
+  CHECK(out.retries.waited >= std::chrono::seconds(1) * fake.api.rate_limited());
+  CHECK(fake.api.rate_limited() > 0);
+}
+
+TEST_CASE("gzip pages are inflated as they arrive; the inventory arrives exactly", "[sync][armis][https]") {
+  auto o = api_options(20'000);
+  o.gzip = true;
+  FakeArmis fake(o);
+  auto out = run_source(source_for(fake, 1000));
+  check_complete(out, 20'000);
+}
+
+TEST_CASE("slow bodies: a slow page completes, a stalled one is given up on", "[sync][armis][https][faults]") {
+  SECTION("pauses inside the idle timeout cost time, not the run") {
+    auto o = api_options(3000);
+    o.piece_pause = std::chrono::milliseconds(30);
+    FakeArmis fake(o);
+    auto s = source_for(fake, 1000);
+    s.options["body_idle_timeout"] = "5s";
+    auto out = run_source(s);
+    check_complete(out, 3000);
+    CHECK(out.retries.retries == 0);
+  }
+  SECTION("silence past body_idle_timeout fails every attempt at the search stage") {
+    auto o = api_options(3000);
+    o.piece_pause = std::chrono::milliseconds(400);
+    FakeArmis fake(o);
+    auto s = source_for(fake, 1000);
+    s.options["body_idle_timeout"] = "50ms";
+    auto out = run_source(s);
+    CHECK(out.stage == "search");
+    CHECK_THAT(out.error, Catch::StartsWith("search page 1 of query (all)") &&
+                              Catch::Contains("no body data for 50 ms"));
+    CHECK(out.retries.retries == 4);  // five attempts in all, then the run fails
+    CHECK(out.devices.empty());       // nothing of a half-read page is delivered
+  }
+  SECTION("a bad timeout setting is refused naming the key") {
+    auto s = source_for(FakeArmis(api_options(10)), 1000);
+    s.options["request_timeout"] = "soon";
+    auto adapter = make_adapter(s);
+    REQUIRE_FALSE(adapter.ok());
+    CHECK_THAT(adapter.error(), Catch::Contains("request_timeout must be a duration of 1ms or more, not \"soon\""));
+  }
 }
 
 TEST_CASE("broken pages, loops, huge bodies and bad credentials end as documented",

@@ -34,7 +34,12 @@ TEST_CASE("chunks beyond the memory budget go to a file and come back in order",
   REQUIRE(store);
   {
     RunSpool run(*store);
-    for (int i = 0; i < 20; ++i) REQUIRE(run.add(chunk(i, 30'000)).empty());
+    for (int i = 0; i < 20; ++i) {
+      auto c = chunk(i, 30'000);
+      REQUIRE(run.add(std::move(c)).empty());
+      // Kept in memory: taken; spilled: the caller keeps the buffer for reuse.
+      CHECK((c.bodies.empty() || c.bodies == chunk(i, 30'000).bodies));
+    }
     CHECK(run.chunks() == 20);
     CHECK(run.devices() == 210);  // 1 + 2 + ... + 20
     CHECK(run.bytes_in_memory() <= 100'000);
@@ -48,6 +53,14 @@ TEST_CASE("chunks beyond the memory budget go to a file and come back in order",
       CHECK(c->devices == static_cast<std::uint32_t>(i + 1));
     }
     CHECK_FALSE(run.read(20));
+    // One buffer read into again and again gives the same chunks.
+    ChunkData reused;
+    for (int i = 19; i >= 0; --i) {
+      REQUIRE(run.read_into(static_cast<std::size_t>(i), reused).empty());
+      CHECK(reused.bodies == chunk(i, 30'000).bodies);
+      CHECK(reused.devices == static_cast<std::uint32_t>(i + 1));
+    }
+    CHECK(run.read_into(20, reused) == "spool: no chunk 20");
   }
   // The run is gone: its memory and its file are released.
   CHECK((*store)->memory_used() == 0);

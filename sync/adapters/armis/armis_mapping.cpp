@@ -14,16 +14,31 @@ void add_unique(std::vector<std::string>& to, std::string value) {
 }
 
 void add_addresses(GatheredDevice& g, const ArmisDevice& d) {
-  for (auto item : split_list(d.ip_address))
+  for_each_list_item(d.ip_address, [&](std::string_view item) {
     if (auto ip = canonical_ip(item)) add_unique(g.ips, std::move(*ip));
+    return true;
+  });
   if (g.mac.empty()) {
-    for (auto item : split_list(d.mac_address)) {
-      if (auto mac = normalise_mac(item)) {
-        g.mac = std::move(*mac);
-        break;
-      }
-    }
+    for_each_list_item(d.mac_address, [&](std::string_view item) {
+      auto mac = normalise_mac(item);
+      if (mac) g.mac = std::move(*mac);
+      return !mac;  // the first valid MAC is the device's
+    });
   }
+}
+
+// Tags as Armis sent them, duplicates dropped in place (they rarely repeat).
+void take_tags(std::vector<std::string>& into, std::vector<std::string>& tags) {
+  if (into.empty()) {
+    into = std::move(tags);
+    std::erase(into, std::string());
+    for (std::size_t i = 1; i < into.size(); ++i)
+      if (std::find(into.begin(), into.begin() + static_cast<std::ptrdiff_t>(i), into[i]) !=
+          into.begin() + static_cast<std::ptrdiff_t>(i))
+        into.erase(into.begin() + static_cast<std::ptrdiff_t>(i--));
+    return;
+  }
+  for (auto& t : tags) add_unique(into, std::move(t));
 }
 
 void fill(std::string& field, std::string& more) {
@@ -44,7 +59,7 @@ std::string joined(const std::vector<std::string>& items) {
 GatheredDevice gather(ArmisDevice&& device, std::string_view query_label) {
   GatheredDevice g;
   add_addresses(g, device);
-  for (auto& t : device.tags) add_unique(g.tags, std::move(t));
+  take_tags(g.tags, device.tags);
   add_unique(g.labels, std::string(query_label));
   device.ip_address.clear();
   device.mac_address.clear();
@@ -55,7 +70,7 @@ GatheredDevice gather(ArmisDevice&& device, std::string_view query_label) {
 
 void merge(GatheredDevice& into, ArmisDevice&& more, std::string_view query_label) {
   add_addresses(into, more);
-  for (auto& t : more.tags) add_unique(into.tags, std::move(t));
+  take_tags(into.tags, more.tags);
   add_unique(into.labels, std::string(query_label));
   auto& r = into.raw;
   fill(r.name, more.name);

@@ -146,10 +146,7 @@ asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
     };
   };
   auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), collect,
-                                   [&](const std::string& why, std::chrono::milliseconds wait) {
-                                     sr::log::warn(name_, fmt::format("auth: {}; retrying in {} ms",
-                                                                      why, wait.count()));
-                                   });
+                                   retry_log_.about("auth"));
   if (!got.ok()) co_return RunOutcome::failed("auth", "auth: " + got.error, got.last.head.status);
   boost::system::error_code ec;
   auto doc = boost::json::parse(answer, ec);
@@ -217,10 +214,7 @@ asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t fro
     };
   };
   auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), sink_for,
-                                   [&](const std::string& why, std::chrono::milliseconds wait) {
-                                     sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
-                                                                      where, why, wait.count()));
-                                   });
+                                   retry_log_.about(where));
   const unsigned status = got.last.head.status;
   if (!parse_error.empty()) co_return RunOutcome::failed("search", where + ": " + parse_error, status);
   if (!got.ok()) co_return RunOutcome::failed("search", where + ": " + got.error, status);
@@ -276,6 +270,13 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
 }
 
 asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
+  retry_log_.reset();
+  auto outcome = co_await run_queries(info, sink);
+  outcome.retries = retry_log_.tally();
+  co_return outcome;
+}
+
+asio::awaitable<RunOutcome> ArmisSource::run_queries(const RunInfo& info, DeviceSink& sink) {
   if (auto setup = co_await ensure_client(); !setup.ok()) co_return setup;
   const bool merging = options_.queries.size() > 1;
   std::unordered_map<std::int64_t, GatheredDevice> merged;
@@ -287,7 +288,7 @@ asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& si
     if (!got.ok()) co_return got;
     skipped += q.skipped;
   }
-  if (!merging) co_return RunOutcome{{}, {}, 0, skipped};
+  if (!merging) co_return RunOutcome::completed(skipped);
   sink.expect_total(merged.size() + without_id.size());
   DeviceBatch batch;
   auto flush = [&]() -> asio::awaitable<bool> {
@@ -307,7 +308,7 @@ asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& si
   for (auto& g : without_id)
     if (!co_await add(std::move(g))) co_return stopped;
   if (!co_await flush()) co_return stopped;
-  co_return RunOutcome{{}, {}, 0, skipped};
+  co_return RunOutcome::completed(skipped);
 }
 
 }  // namespace sr::sync::armis

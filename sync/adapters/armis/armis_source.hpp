@@ -45,6 +45,7 @@ class ArmisSource final : public Adapter {
   };
   struct QueryRun;
 
+  boost::asio::awaitable<RunOutcome> run_queries(const RunInfo& info, DeviceSink& sink);
   boost::asio::awaitable<RunOutcome> ensure_client();
   boost::asio::awaitable<RunOutcome> ensure_token(bool force);
   boost::asio::awaitable<RunOutcome> run_query(QueryRun& q);
@@ -64,6 +65,7 @@ class ArmisSource final : public Adapter {
   std::unique_ptr<net::https::Client> client_;
   std::optional<Token> token_;
   std::uint64_t seed_state_;
+  RetryLog retry_log_{name_};
 };
 
 }  // namespace sr::sync::armis

@@ -88,10 +88,7 @@ asio::awaitable<RunOutcome> NetboxSource::fetch_page(const boost::urls::url& url
     };
   };
   auto got = co_await https::fetch(*client_, req, options_.retry, ++seed_, sink_for,
-                                   [&](const std::string& why, std::chrono::milliseconds wait) {
-                                     sr::log::warn(name_, fmt::format("{}: {}; retrying in {} ms",
-                                                                      where, why, wait.count()));
-                                   });
+                                   retry_log_.about(where));
   const unsigned status = got.last.head.status;
   if (!parse_error.empty()) co_return RunOutcome::failed("devices", where + ": " + parse_error, status);
   if (!got.ok()) co_return RunOutcome::failed("devices", where + ": " + got.error, status);
@@ -102,6 +99,13 @@ asio::awaitable<RunOutcome> NetboxSource::fetch_page(const boost::urls::url& url
 }
 
 asio::awaitable<RunOutcome> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
+  retry_log_.reset();
+  auto outcome = co_await run_pages(info, sink);
+  outcome.retries = retry_log_.tally();
+  co_return outcome;
+}
+
+asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceSink& sink) {
   if (!client_) {
     auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
     if (!c) co_return RunOutcome::failed("setup", "tls: " + c.error());
@@ -164,7 +168,7 @@ asio::awaitable<RunOutcome> NetboxSource::run(const RunInfo& info, DeviceSink& s
   if (!file.empty())
     if (auto err = save_seen(file, current); !err.empty())
       sr::log::warn(name_, "state: " + err + "; the next run may retract too little");
-  co_return RunOutcome{{}, {}, 0, skipped};
+  co_return RunOutcome::completed(skipped);
 }
 
 }  // namespace sr::sync::netbox

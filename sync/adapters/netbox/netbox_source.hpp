@@ -34,6 +34,7 @@ class NetboxSource final : public Adapter {
   boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
  private:
+  boost::asio::awaitable<RunOutcome> run_pages(const RunInfo& info, DeviceSink& sink);
   boost::asio::awaitable<RunOutcome> fetch_page(const boost::urls::url& url, std::uint64_t page,
                                                 std::vector<NetboxDevice>& out,
                                                 NetboxPageInfo& info);
@@ -42,6 +43,7 @@ class NetboxSource final : public Adapter {
   NetboxOptions options_;
   std::unique_ptr<net::https::Client> client_;
   std::uint64_t seed_;
+  RetryLog retry_log_{name_};
 };
 
 }  // namespace sr::sync::netbox

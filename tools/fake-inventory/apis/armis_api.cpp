@@ -137,6 +137,7 @@ Reply ArmisApi::search(const ServerRequest& request) {
   const auto n = ++searches_;
   auto hit = [&](std::uint64_t every) { return every && n % every == 0; };
   if (hit(options_.rate_limit_every)) {
+    ++rate_limited_;
     auto r = json_reply(429, R"({"success":false,"message":"slow down"})");
     r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));
     return r;

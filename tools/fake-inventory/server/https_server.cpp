@@ -93,6 +93,8 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> session(std::shared_ptr<Stream> stream, std::uint64_t id) {
     auto& tcp_layer = beast::get_lowest_layer(*stream);
+    boost::system::error_code ignored;
+    tcp_layer.socket().set_option(asio::ip::tcp::no_delay(true), ignored);  // as real API servers do
     tcp_layer.expires_after(std::chrono::seconds(10));
     auto [hec] = co_await stream->async_handshake(asio::ssl::stream_base::server, as_tuple);
     if (hec) co_return;
