@@ -5,7 +5,7 @@ SR_PACKAGES=(
   g++ pkg-config meson ninja-build python3
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-program-options1.81-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libssl-dev openssl libfmt-dev zlib1g-dev catch2
+  libssl-dev openssl libfmt-dev zlib1g-dev libsqlite3-dev catch2
 )
 
 sr_missing_packages() {
