@@ -1,0 +1,155 @@
+// The ingestion queue: every chunk lands; a slow database stops the
+// producers at the queue bound instead of growing memory; the knobs come
+// from the environment with clear warnings.
+#include "net/io_pool.hpp"
+#include "tests/support/wait.hpp"
+#include "tools/agent-gateway/inventory/ingestor.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <future>
+
+using namespace sr::gateway::inventory;
+namespace asio = boost::asio;
+
+namespace {
+
+IngestChunk chunk(const std::string& tenant, int index, int devices) {
+  IngestChunk c;
+  c.tenant = tenant;
+  for (int i = 0; i < devices; ++i) {
+    IncomingDevice d;
+    const int n = index * devices + i;
+    d.ip = "10." + std::to_string(n >> 16) + "." + std::to_string((n >> 8) & 255) + "." + std::to_string(n & 255);
+    d.source = "faker";
+    d.strong.push_back({IdKind::armis_device_id, std::to_string(n)});
+    c.devices.push_back(std::move(d));
+  }
+  return c;
+}
+
+std::unique_ptr<InventoryStore> memory_store() {
+  auto s = InventoryStore::open(":memory:");
+  REQUIRE(s);
+  return std::move(*s);
+}
+
+// Pushes `chunks` chunks from a coroutine on `pool`; counts the pushes that completed.
+std::future<bool> produce(sr::net::IoPool& pool, Ingestor& ingestor, const std::string& tenant, int chunks,
+                          int devices, std::atomic<int>& pushed) {
+  auto done = std::make_shared<std::promise<bool>>();
+  auto f = done->get_future();
+  asio::co_spawn(
+      pool.executor(),
+      [&, done, tenant, chunks, devices]() -> asio::awaitable<void> {
+        bool ok = true;
+        for (int i = 0; i < chunks && ok; ++i) {
+          ok = co_await ingestor.push(chunk(tenant, i, devices));
+          if (ok) ++pushed;
+        }
+        done->set_value(ok);
+      },
+      asio::detached);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("every chunk of two tenants lands, merged into few transactions", "[inventory][ingest]") {
+  auto store = memory_store();
+  IngestorOptions o;
+  o.coalesce = std::chrono::milliseconds(50);
+  Ingestor ingestor(*store, o);
+  sr::net::IoPool pool(2);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  std::atomic<int> a{0}, b{0};
+  auto fa = produce(pool, ingestor, "acme", 40, 250, a);
+  auto fb = produce(pool, ingestor, "globex", 40, 250, b);
+  CHECK(sr::test::get_bounded(fa, "acme's pushes"));
+  CHECK(sr::test::get_bounded(fb, "globex's pushes"));
+  ingestor.stop();  // writes what is queued
+  const auto c = ingestor.counters();
+  CHECK(c.chunks_written == 80);
+  CHECK(c.devices_written == 80 * 250);
+  CHECK(c.write_errors == 0);
+  CHECK(c.transactions < 80 * 2);  // chunks were merged
+  CHECK(store->count("acme") == 10'000);
+  CHECK(store->count("globex") == 10'000);
+  work.reset();
+  pool.join();
+}
+
+TEST_CASE("a slow database stops the producers at the queue bound", "[inventory][ingest]") {
+  auto store = memory_store();
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  sr::test::EventCounter writes_started;
+  IngestorOptions o;
+  o.coalesce = std::chrono::milliseconds(0);
+  o.queue_max_chunks = 3;
+  o.max_inflight = 2;
+  o.before_write = [&] {
+    writes_started.bump();
+    released.wait();  // the database is stuck until the test lets go
+  };
+  Ingestor ingestor(*store, o);
+  sr::net::IoPool pool(1);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  std::atomic<int> pushed{0};
+  auto f = produce(pool, ingestor, "acme", 20, 100, pushed);
+  writes_started.wait_for_at_least(1, "the first write");
+  // The writer holds its batch; the queue fills; then no push can complete.
+  REQUIRE(sr::test::eventually([&] { return ingestor.counters().queue_depth == 3; }));
+  const int held = pushed.load();
+  CHECK(held <= 3 + 2);  // queue + the writer's batch: the bound on memory
+  CHECK(f.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
+  release.set_value();
+  CHECK(sr::test::get_bounded(f, "the pushes after the release"));
+  ingestor.stop();
+  CHECK(ingestor.counters().chunks_written == 20);
+  CHECK(store->count("acme") == 2000);
+  work.reset();
+  pool.join();
+}
+
+TEST_CASE("after stop nothing more is accepted", "[inventory][ingest]") {
+  auto store = memory_store();
+  Ingestor ingestor(*store, IngestorOptions{});
+  ingestor.stop();
+  sr::net::IoPool pool(1);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  std::atomic<int> pushed{0};
+  auto f = produce(pool, ingestor, "acme", 1, 1, pushed);
+  CHECK_FALSE(sr::test::get_bounded(f, "a push after stop"));
+  CHECK(pushed == 0);
+  work.reset();
+  pool.join();
+}
+
+TEST_CASE("knobs from the environment; bad values warned about by name", "[inventory][ingest]") {
+  ::setenv("SYNC_INGESTOR_COALESCE_MS", "100", 1);
+  ::setenv("SYNC_INGESTOR_QUEUE_MAX_CHUNKS", "0", 1);
+  ::setenv("SYNC_INGESTOR_MAX_INFLIGHT", "lots", 1);
+  ::setenv("SYNC_INGESTOR_BATCH_CONCURRENCY", "4", 1);
+  std::vector<std::string> warnings;
+  auto o = IngestorOptions::from_environment(warnings);
+  CHECK(o.coalesce == std::chrono::milliseconds(100));
+  CHECK(o.queue_max_chunks == 1);
+  CHECK(o.max_inflight == 4);
+  CHECK(o.batch_concurrency == 1);
+  REQUIRE(warnings.size() == 3);
+  CHECK(warnings[0] == "SYNC_INGESTOR_QUEUE_MAX_CHUNKS=0 is below 1: using 1");
+  CHECK(warnings[1] == "SYNC_INGESTOR_MAX_INFLIGHT=\"lots\" is not a number: using 4");
+  CHECK(warnings[2] == "SYNC_INGESTOR_BATCH_CONCURRENCY=4: SQLite has one writer, using 1");
+  for (auto v : {"SYNC_INGESTOR_COALESCE_MS", "SYNC_INGESTOR_QUEUE_MAX_CHUNKS", "SYNC_INGESTOR_MAX_INFLIGHT",
+                 "SYNC_INGESTOR_BATCH_CONCURRENCY"})
+    ::unsetenv(v);
+}

@@ -1,0 +1,237 @@
+#include "tools/agent-gateway/inventory/ingestor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace sr::gateway::inventory {
+
+namespace asio = boost::asio;
+using asio::use_awaitable;
+// Chunks travel as pointers: received by value, a chunk's short (inline)
+// strings came back pointing into another coroutine frame with GCC 12 and
+// Boost 1.81 (ASan: free of a non-heap address); a pointer is immune.
+using ChunkPtr = std::unique_ptr<IngestChunk>;
+using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, ChunkPtr)>;
+
+namespace {
+
+void knob(const char* name, std::size_t min, std::size_t& field, std::vector<std::string>& warnings) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return;
+  std::size_t n = 0;
+  const std::string_view s(v);
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (ec != std::errc() || p != s.data() + s.size()) {
+    warnings.push_back(std::string(name) + "=\"" + v + "\" is not a number: using " + std::to_string(field));
+    return;
+  }
+  if (n < min) {
+    warnings.push_back(std::string(name) + "=" + v + " is below " + std::to_string(min) + ": using " +
+                       std::to_string(min));
+    n = min;
+  }
+  field = n;
+}
+
+}  // namespace
+
+IngestorOptions IngestorOptions::from_environment(std::vector<std::string>& warnings) {
+  IngestorOptions o;
+  std::size_t coalesce = static_cast<std::size_t>(o.coalesce.count());
+  knob("SYNC_INGESTOR_COALESCE_MS", 0, coalesce, warnings);
+  o.coalesce = std::chrono::milliseconds(coalesce);
+  knob("SYNC_INGESTOR_QUEUE_MAX_CHUNKS", 1, o.queue_max_chunks, warnings);
+  knob("SYNC_INGESTOR_MAX_INFLIGHT", 1, o.max_inflight, warnings);
+  knob("SYNC_INGESTOR_BATCH_CONCURRENCY", 1, o.batch_concurrency, warnings);
+  if (o.batch_concurrency > 1) {
+    warnings.push_back("SYNC_INGESTOR_BATCH_CONCURRENCY=" + std::to_string(o.batch_concurrency) +
+                       ": SQLite has one writer, using 1");
+    o.batch_concurrency = 1;
+  }
+  return o;
+}
+
+struct Ingestor::Impl {
+  InventoryStore& store;
+  IngestorOptions options;
+  asio::io_context writer_ctx;  // the writer's own thread: SQLite calls block it, nothing else
+  Channel channel;
+  std::thread writer;
+  mutable std::mutex mu;
+  IngestCounters counters;
+  bool stopped = false;
+
+  Impl(InventoryStore& s, IngestorOptions o)
+      : store(s), options(std::move(o)), writer_ctx(1), channel(writer_ctx, options.queue_max_chunks) {}
+
+  // The writer may take a chunk before its sender hears it was queued, so the
+  // depth is queued minus taken, never below zero.
+  std::uint64_t taken = 0;
+  void update_depth() {
+    counters.queue_depth = counters.chunks_queued > taken ? counters.chunks_queued - taken : 0;
+    counters.max_queue_depth = std::max(counters.max_queue_depth, counters.queue_depth);
+  }
+
+  void note_queued() {
+    std::lock_guard lock(mu);
+    ++counters.chunks_queued;
+    update_depth();
+  }
+
+  void take(std::vector<IngestChunk>& batch, ChunkPtr chunk) {
+    {
+      std::lock_guard lock(mu);
+      ++taken;
+      update_depth();
+    }
+    batch.push_back(std::move(*chunk));
+  }
+
+  // One transaction per tenant for the merged chunks.
+  void write(std::vector<IngestChunk>& batch) {
+    if (options.before_write) options.before_write();
+    std::map<std::string, std::vector<IncomingDevice>> by_tenant;
+    for (auto& c : batch) {
+      auto& into = by_tenant[c.tenant];
+      std::move(c.devices.begin(), c.devices.end(), std::back_inserter(into));
+    }
+    for (auto& [tenant, devices] : by_tenant) {
+      auto r = store.apply(tenant, devices);
+      std::lock_guard lock(mu);
+      ++counters.transactions;
+      if (!r) {
+        ++counters.write_errors;
+        counters.last_error = r.error();
+        continue;
+      }
+      counters.devices_written += devices.size();
+      counters.totals.created += r->created;
+      counters.totals.merged += r->merged;
+      counters.totals.retracted += r->retracted;
+      counters.totals.retractions_ignored += r->retractions_ignored;
+      counters.totals.conflicts += r->conflicts;
+    }
+    std::lock_guard lock(mu);
+    counters.chunks_written += batch.size();
+  }
+
+  // An empty tenant is stop()'s end marker: everything before it is written.
+  static bool is_end(const ChunkPtr& c) { return !c || c->tenant.empty(); }
+
+  // The next chunk if one arrives before the window closes (the timer
+  // cancels just this receive: waiting senders are not touched).
+  enum class Got { chunk, window_closed, channel_closed };
+  asio::awaitable<Got> receive_within(asio::steady_timer& window, ChunkPtr& out) {
+    // Shared: a timer that fired just as a chunk came still runs its handler later.
+    auto stop_receive = std::make_shared<asio::cancellation_signal>();
+    window.async_wait([stop_receive](boost::system::error_code ec) {
+      if (!ec) stop_receive->emit(asio::cancellation_type::terminal);
+    });
+    auto result = co_await channel.async_receive(
+        asio::bind_cancellation_slot(stop_receive->slot(), asio::as_tuple(use_awaitable)));
+    const bool timed_out = window.cancel() == 0;  // 0: its handler already ran or is queued
+    boost::system::error_code ec = std::get<0>(result);
+    if (!ec) {
+      out = std::move(std::get<1>(result));
+      if (timed_out) window.expires_at(asio::steady_timer::time_point::min());
+      co_return Got::chunk;
+    }
+    co_return ec == asio::error::operation_aborted ? Got::window_closed : Got::channel_closed;
+  }
+
+  asio::awaitable<void> run() {
+    asio::steady_timer window(writer_ctx);
+    bool ending = false;
+    while (!ending) {
+      auto first = co_await channel.async_receive(asio::as_tuple(use_awaitable));
+      if (std::get<0>(first)) break;
+      std::vector<IngestChunk> batch;
+      ending = is_end(std::get<1>(first));
+      if (!ending) take(batch, std::move(std::get<1>(first)));
+      window.expires_after(options.coalesce);
+      while (!ending && batch.size() < options.max_inflight) {
+        ChunkPtr more;
+        bool got = false;
+        const bool ready = channel.try_receive([&](boost::system::error_code e, ChunkPtr c) {
+          got = !e;
+          if (got) more = std::move(c);
+        });
+        if (!ready) {
+          if (options.coalesce.count() == 0 || window.expiry() <= asio::steady_timer::clock_type::now()) break;
+          const Got g = co_await receive_within(window, more);
+          if (g != Got::chunk) {
+            ending = g == Got::channel_closed;
+            break;
+          }
+          got = true;
+        }
+        if (!got) break;
+        if (is_end(more)) ending = true;
+        else take(batch, std::move(more));
+      }
+      if (!batch.empty()) write(batch);
+    }
+    // Pushes still waiting are refused; the writer's context then runs out of work.
+    channel.cancel();
+    channel.close();
+  }
+};
+
+Ingestor::Ingestor(InventoryStore& store, IngestorOptions options)
+    : impl_(std::make_shared<Impl>(store, std::move(options))) {
+  asio::co_spawn(impl_->writer_ctx, impl_->run(), asio::detached);
+  impl_->writer = std::thread([i = impl_] { i->writer_ctx.run(); });
+}
+
+Ingestor::~Ingestor() { stop(); }
+
+asio::awaitable<bool> Ingestor::push(IngestChunk chunk) {
+  if (chunk.tenant.empty()) co_return false;  // every chunk belongs to a tenant
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) co_return false;
+  }
+  auto [ec] = co_await impl_->channel.async_send(boost::system::error_code{},
+                                                 std::make_unique<IngestChunk>(std::move(chunk)),
+                                                 asio::as_tuple(use_awaitable));
+  if (ec) co_return false;
+  impl_->note_queued();
+  co_return true;
+}
+
+void Ingestor::stop() {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  asio::co_spawn(
+      impl_->writer_ctx,
+      [i = impl_]() -> asio::awaitable<void> {
+        co_await i->channel.async_send(boost::system::error_code{}, ChunkPtr{},
+                                       asio::as_tuple(use_awaitable));
+      },
+      asio::detached);
+  if (impl_->writer.joinable()) impl_->writer.join();
+}
+
+IngestCounters Ingestor::counters() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->counters;
+}
+
+}  // namespace sr::gateway::inventory
