@@ -205,9 +205,14 @@ struct GatewayService::Calls {
       auto [ok, chunk] = co_await in.async_read(use_awaitable);
       if (!ok) break;
       if (auto bad = rules.accept(chunk)) co_return reject(*bad);
-      auto taken = g->take_chunk(*out, chunk);
+      auto taken = g->take_chunk(*out, tenant, chunk);
       if (!taken.status.ok()) co_return reject(taken.status);
       devices += taken.devices;
+      // Waits while the inventory's queue is full: this stream stops reading,
+      // and gRPC's flow control slows the agent.
+      if (g->ingestor_ && !taken.ingest.devices.empty() &&
+          !co_await g->ingestor_->push(std::move(taken.ingest)))
+        co_return reject(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the gateway is stopping"));
       g->state_.chunk_received(tenant);
       if (g->options_.sink_delay.count() > 0) {
         pace.expires_after(g->options_.sink_delay);
@@ -401,9 +406,10 @@ std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string&
   return std::move(*stream);
 }
 
-GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out,
+GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out, const std::string& tenant,
                                                  const GatewayStatusChunk& chunk) {
   Taken taken;
+  taken.ingest.tenant = tenant;
   for (const auto& svc : chunk.services()) {
     if (!carries_sync_results(svc.service_type(), svc.service_name())) continue;
     auto devices = parse_devices(svc.message(), chunk.chunk_index());
@@ -418,6 +424,13 @@ GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out,
       return taken;
     }
     taken.devices += devices->size();
+    if (ingestor_) {
+      for (std::size_t i = 0; i < devices->size(); ++i) {
+        std::string error;
+        if (auto d = inventory::incoming_device((*devices)[i], error))
+          taken.ingest.devices.push_back(std::move(*d));
+      }
+    }
   }
   return taken;
 }

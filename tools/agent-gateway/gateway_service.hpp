@@ -9,6 +9,7 @@
 #include "tools/agent-gateway/config/config_store.hpp"
 #include "tools/agent-gateway/gateway_state.hpp"
 #include "tools/agent-gateway/identity/client_verifier.hpp"
+#include "tools/agent-gateway/inventory/ingestor.hpp"
 #include "tools/agent-gateway/streams/stream_rules.hpp"
 #include "tools/agent-gateway/streams/tenant_sink.hpp"
 
@@ -62,6 +63,10 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   enum class CommandQueued { yes, no_stream, queue_full };
   CommandQueued send_command(const AgentKey& key, monitoring::CommandRequest command);
 
+  // Accepted device updates also go to the canonical inventory (before the
+  // server starts; null: the NDJSON sink only).
+  void set_ingestor(inventory::Ingestor* ingestor) { ingestor_ = ingestor; }
+
  private:
   struct ControlChannel;
   struct Calls;  // the coroutine bodies, kept out of this header
@@ -76,10 +81,12 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   struct Taken {
     grpc::Status status;
     std::uint64_t devices = 0;
+    inventory::IngestChunk ingest;  // with an ingestor: the chunk's updates
   };
   std::unique_ptr<TenantSink::Stream> open_sink(const std::string& tenant,
                                                 const std::string& agent_id);
-  Taken take_chunk(TenantSink::Stream& out, const monitoring::GatewayStatusChunk& chunk);
+  Taken take_chunk(TenantSink::Stream& out, const std::string& tenant,
+                   const monitoring::GatewayStatusChunk& chunk);
   grpc::Status commit_sink(TenantSink::Stream& out);
   void abort_sink(TenantSink::Stream& out);
 
@@ -96,6 +103,7 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   std::mutex sink_mu_;
   TenantSink& sink_;
   GatewayState& state_;
+  inventory::Ingestor* ingestor_ = nullptr;
   std::mutex channels_mu_;
   std::multimap<AgentKey, std::shared_ptr<ControlChannel>> channels_;
 };

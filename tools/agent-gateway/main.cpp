@@ -20,15 +20,19 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
 #include <boost/program_options.hpp>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <mutex>
 #include <set>
 
 namespace {
@@ -38,7 +42,7 @@ namespace po = boost::program_options;
 using namespace sr::gateway;
 
 struct Flags {
-  std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, default_tenant,
+  std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, data_dir, default_tenant,
       admin_token_file;
   GatewayOptions gateway;
   unsigned threads = 1;
@@ -66,6 +70,8 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("default-tenant", po::value(&f.default_tenant)->default_value("default"),
      "tenant of certificates whose CN has no tenant label (the upstream 3-part form)")
     ("config-dir", po::value(&f.config_dir)->required(), "tenant stores: <tenant>.json each")
+    ("data-dir", po::value(&f.data_dir),
+     "where the canonical inventory lives (inventory.db, SQLite); empty: no inventory")
     ("sink-dir", po::value(&f.sink_dir)->required(),
      "received device updates: <tenant>/<agent>-<seq>.ndjson per completed stream")
     ("gateway-id", po::value(&f.gateway.gateway_id)->default_value("agent-gateway-ref"),
@@ -142,6 +148,56 @@ asio::awaitable<void> watch_store(GatewayService& service, const ConfigStore& st
   }
 }
 
+// The canonical inventory: a writer (behind the ingestion queue) and a
+// reader connection for the HTTP endpoint (WAL lets it read while the
+// writer writes).
+struct Inventory {
+  std::unique_ptr<inventory::InventoryStore> writer, reader;
+  std::unique_ptr<inventory::Ingestor> ingestor;
+  std::mutex reader_mu;
+
+  std::string open(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return "data dir " + dir + ": " + ec.message();
+    const auto file = std::filesystem::path(dir) / "inventory.db";
+    auto w = inventory::InventoryStore::open(file);
+    if (!w) return w.error();
+    auto r = inventory::InventoryStore::open(file);
+    if (!r) return r.error();
+    writer = std::move(*w);
+    reader = std::move(*r);
+    std::vector<std::string> warnings;
+    auto options = inventory::IngestorOptions::from_environment(warnings);
+    for (const auto& w : warnings) log("warn", "{}", w);
+    ingestor = std::make_unique<inventory::Ingestor>(*writer, options);
+    log("info", "inventory: {} (coalesce {} ms, queue {} chunks, {} in flight)", file.string(),
+        options.coalesce.count(), options.queue_max_chunks, options.max_inflight);
+    return {};
+  }
+
+  // {"tenants": {"<t>": {"devices", "by_source": {...}}}, "ingest": {...}}
+  std::string summary_json() {
+    boost::json::object tenants;
+    {
+      std::lock_guard lock(reader_mu);
+      for (const auto& t : reader->tenants()) {
+        boost::json::object by_source;
+        for (const auto& [source, n] : reader->counts_by_source(t)) by_source[source] = n;
+        tenants[t] = {{"devices", reader->count(t)}, {"by_source", std::move(by_source)}};
+      }
+    }
+    const auto c = ingestor->counters();
+    boost::json::object ingest{{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
+                               {"transactions", c.transactions},         {"devices_written", c.devices_written},
+                               {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},
+                               {"max_queue_depth", c.max_queue_depth},   {"created", c.totals.created},
+                               {"merged", c.totals.merged},              {"retracted", c.totals.retracted},
+                               {"conflicts", c.totals.conflicts},        {"last_error", c.last_error}};
+    return boost::json::serialize(boost::json::object{{"tenants", std::move(tenants)}, {"ingest", std::move(ingest)}});
+  }
+};
+
 int run(const Flags& f) {
   sr::net::IoPool pool(f.threads);
   auto work = asio::make_work_guard(pool.executor());
@@ -153,6 +209,14 @@ int run(const Flags& f) {
       f.admin_token_file.empty() ? AdminToken{} : AdminToken::from_file(f.admin_token_file);
   GatewayService service(pool.executor(), f.gateway, verifier, store, sink, state);
   service.reload_store();
+  Inventory inventory;
+  if (!f.data_dir.empty()) {
+    if (auto err = inventory.open(f.data_dir); !err.empty()) {
+      log("error", "{}", err);
+      return 1;
+    }
+    service.set_ingestor(inventory.ingestor.get());
+  }
 
   grpc::ServerBuilder builder;
   int port = 0;
@@ -178,6 +242,10 @@ int run(const Flags& f) {
     http->route("/status", [&state](const sr::net::http::Request&) {
       return sr::net::http::Response{200, "application/json", state.status_json(unix_now())};
     });
+    if (inventory.ingestor)
+      http->route("/inventory", [&inventory](const sr::net::http::Request&) {
+        return sr::net::http::Response{200, "application/json", inventory.summary_json()};
+      });
     add_admin_routes(*http, service, admin_token);
     if (auto err = http->start(); !err.empty()) {
       log("error", "status endpoint: {}", err);
@@ -218,6 +286,7 @@ int run(const Flags& f) {
   }
   work.reset();
   pool.join();
+  if (inventory.ingestor) inventory.ingestor->stop();  // what is queued is written
   log("info", "stopped");
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/experimental/channel_error.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -150,7 +151,8 @@ struct Ingestor::Impl {
       if (timed_out) window.expires_at(asio::steady_timer::time_point::min());
       co_return Got::chunk;
     }
-    co_return ec == asio::error::operation_aborted ? Got::window_closed : Got::channel_closed;
+    // A cancelled receive ends with channel_cancelled, not operation_aborted.
+    co_return ec == asio::experimental::error::channel_closed ? Got::channel_closed : Got::window_closed;
   }
 
   asio::awaitable<void> run() {

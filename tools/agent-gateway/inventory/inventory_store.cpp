@@ -121,6 +121,7 @@ struct InventoryStore::Impl {
     find_id.bind(1, tenant).bind(2, kind_name(id.kind)).bind(3, id.value);
     std::optional<std::string> out;
     if (find_id.step()) out = find_id.text(0);
+    find_id.reset();  // an open statement would pin this connection's snapshot
     return out;
   }
 
@@ -132,7 +133,10 @@ struct InventoryStore::Impl {
       const auto kind = kind_of(kinds_of_device.text(0));
       const auto value = kinds_of_device.text(1);
       for (const auto& id : u.strong)
-        if (kind && id.kind == *kind && id.value != value && same_scope(id, value)) return false;
+        if (kind && id.kind == *kind && id.value != value && same_scope(id, value)) {
+          kinds_of_device.reset();
+          return false;
+        }
     }
     return true;
   }
@@ -142,6 +146,7 @@ struct InventoryStore::Impl {
     find_by_ip.bind(1, tenant).bind(2, u.partition).bind(3, u.ip);
     if (!find_by_ip.step()) return std::nullopt;
     auto id = find_by_ip.text(0);
+    find_by_ip.reset();
     if (!ip_match_allowed(tenant, id, u)) return std::nullopt;
     return id;
   }
@@ -162,6 +167,7 @@ struct InventoryStore::Impl {
     d.available = load.integer(8) != 0;
     d.first_seen = load.text(9);
     d.last_seen = load.text(10);
+    load.reset();
     ids_of.reset();
     ids_of.bind(1, tenant).bind(2, id);
     while (ids_of.step())
@@ -291,7 +297,9 @@ std::uint64_t InventoryStore::count(const std::string& tenant) const {
   auto& c = impl_->count;
   c.reset();
   c.bind(1, tenant);
-  return c.step() ? static_cast<std::uint64_t>(c.integer(0)) : 0;
+  const auto n = c.step() ? static_cast<std::uint64_t>(c.integer(0)) : 0;
+  c.reset();
+  return n;
 }
 
 std::map<std::string, std::uint64_t> InventoryStore::counts_by_source(const std::string& tenant) const {

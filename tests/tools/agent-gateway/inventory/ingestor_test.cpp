@@ -119,6 +119,28 @@ TEST_CASE("a slow database stops the producers at the queue bound", "[inventory]
   pool.join();
 }
 
+TEST_CASE("a merge window that closes with nothing new leaves the writer ready for more",
+          "[inventory][ingest]") {
+  auto store = memory_store();
+  IngestorOptions o;
+  o.coalesce = std::chrono::milliseconds(20);
+  Ingestor ingestor(*store, o);
+  sr::net::IoPool pool(1);
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  for (int round = 0; round < 3; ++round) {
+    std::atomic<int> pushed{0};
+    auto f = produce(pool, ingestor, "t" + std::to_string(round), 1, 10, pushed);
+    REQUIRE(sr::test::get_bounded(f, "one push"));
+    // Written only once the window has closed without another chunk.
+    REQUIRE(sr::test::eventually([&] { return ingestor.counters().chunks_written == static_cast<std::uint64_t>(round + 1); }));
+  }
+  ingestor.stop();
+  CHECK(store->tenants() == std::vector<std::string>{"t0", "t1", "t2"});
+  work.reset();
+  pool.join();
+}
+
 TEST_CASE("after stop nothing more is accepted", "[inventory][ingest]") {
   auto store = memory_store();
   Ingestor ingestor(*store, IngestorOptions{});

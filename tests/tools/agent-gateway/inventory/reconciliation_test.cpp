@@ -193,3 +193,26 @@ TEST_CASE("an unusable database path is an error naming it", "[inventory]") {
   REQUIRE_FALSE(store);
   CHECK_THAT(store.error(), Catch::Contains("/nonexistent-dir/x/inventory.db"));
 }
+
+TEST_CASE("a second connection reads what the writer committed, counts per source included",
+          "[inventory][reconcile]") {
+  sr::test::TempDir dir("sr-inventory-test");
+  const auto file = dir.path / "inventory.db";
+  auto writer = InventoryStore::open(file);
+  auto reader = InventoryStore::open(file);
+  REQUIRE(writer);
+  REQUIRE(reader);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<IncomingDevice> batch;
+    for (int i = 0; i < 10'000; ++i) {
+      const int n = round * 10'000 + i;
+      batch.push_back(update("{\"ip\":\"10." + std::to_string(n >> 16) + "." + std::to_string((n >> 8) & 255) + "." +
+                             std::to_string(n & 255) + "\",\"source\":\"armis\",\"metadata\":{\"armis_device_id\":\"" +
+                             std::to_string(n) + "\"}}"));
+    }
+    REQUIRE((*writer)->apply("acme", batch));
+    CHECK((*reader)->count("acme") == static_cast<std::uint64_t>((round + 1) * 10'000));
+    CHECK((*reader)->counts_by_source("acme") ==
+          std::map<std::string, std::uint64_t>{{"armis", static_cast<std::uint64_t>((round + 1) * 10'000)}});
+  }
+}
