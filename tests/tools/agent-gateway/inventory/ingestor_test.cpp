@@ -39,6 +39,17 @@ std::unique_ptr<InventoryStore> memory_store() {
   return std::move(*s);
 }
 
+// A running pool for the producing coroutines, joined when the test ends.
+struct Producers {
+  sr::net::IoPool pool;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  explicit Producers(unsigned threads) : pool(threads), work(pool.executor()) { pool.start(); }
+  ~Producers() {
+    work.reset();
+    pool.join();
+  }
+};
+
 // Pushes `chunks` chunks from a coroutine on `pool`; counts the pushes that completed.
 std::future<bool> produce(sr::net::IoPool& pool, Ingestor& ingestor, const std::string& tenant, int chunks,
                           int devices, std::atomic<int>& pushed) {
@@ -65,9 +76,8 @@ TEST_CASE("every chunk of two tenants lands, merged into few transactions", "[in
   IngestorOptions o;
   o.coalesce = std::chrono::milliseconds(50);
   Ingestor ingestor(*store, o);
-  sr::net::IoPool pool(2);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
+  Producers producers(2);
+  auto& pool = producers.pool;
   std::atomic<int> a{0}, b{0};
   auto fa = produce(pool, ingestor, "acme", 40, 250, a);
   auto fb = produce(pool, ingestor, "globex", 40, 250, b);
@@ -81,8 +91,6 @@ TEST_CASE("every chunk of two tenants lands, merged into few transactions", "[in
   CHECK(c.transactions < 80 * 2);  // chunks were merged
   CHECK(store->count("acme") == 10'000);
   CHECK(store->count("globex") == 10'000);
-  work.reset();
-  pool.join();
 }
 
 TEST_CASE("a slow database stops the producers at the queue bound", "[inventory][ingest]") {
@@ -99,9 +107,8 @@ TEST_CASE("a slow database stops the producers at the queue bound", "[inventory]
     released.wait();  // the database is stuck until the test lets go
   };
   Ingestor ingestor(*store, o);
-  sr::net::IoPool pool(1);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
+  Producers producers(1);
+  auto& pool = producers.pool;
   std::atomic<int> pushed{0};
   auto f = produce(pool, ingestor, "acme", 20, 100, pushed);
   writes_started.wait_for_at_least(1, "the first write");
@@ -115,8 +122,6 @@ TEST_CASE("a slow database stops the producers at the queue bound", "[inventory]
   ingestor.stop();
   CHECK(ingestor.counters().chunks_written == 20);
   CHECK(store->count("acme") == 2000);
-  work.reset();
-  pool.join();
 }
 
 TEST_CASE("a merge window that closes with nothing new leaves the writer ready for more",
@@ -125,9 +130,8 @@ TEST_CASE("a merge window that closes with nothing new leaves the writer ready f
   IngestorOptions o;
   o.coalesce = std::chrono::milliseconds(20);
   Ingestor ingestor(*store, o);
-  sr::net::IoPool pool(1);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
+  Producers producers(1);
+  auto& pool = producers.pool;
   for (int round = 0; round < 3; ++round) {
     std::atomic<int> pushed{0};
     auto f = produce(pool, ingestor, "t" + std::to_string(round), 1, 10, pushed);
@@ -137,23 +141,18 @@ TEST_CASE("a merge window that closes with nothing new leaves the writer ready f
   }
   ingestor.stop();
   CHECK(store->tenants() == std::vector<std::string>{"t0", "t1", "t2"});
-  work.reset();
-  pool.join();
 }
 
 TEST_CASE("after stop nothing more is accepted", "[inventory][ingest]") {
   auto store = memory_store();
   Ingestor ingestor(*store, IngestorOptions{});
   ingestor.stop();
-  sr::net::IoPool pool(1);
-  auto work = asio::make_work_guard(pool.executor());
-  pool.start();
+  Producers producers(1);
+  auto& pool = producers.pool;
   std::atomic<int> pushed{0};
   auto f = produce(pool, ingestor, "acme", 1, 1, pushed);
   CHECK_FALSE(sr::test::get_bounded(f, "a push after stop"));
   CHECK(pushed == 0);
-  work.reset();
-  pool.join();
 }
 
 TEST_CASE("knobs from the environment; bad values warned about by name", "[inventory][ingest]") {
