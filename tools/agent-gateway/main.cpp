@@ -178,16 +178,17 @@ struct Inventory {
 
   // {"tenants": {"<t>": {"devices", "by_source": {...}}}, "ingest": {...}}
   std::string summary_json() {
+    // Counters first: whatever they say is written, the snapshot read after includes.
+    const auto c = ingestor->counters();
     boost::json::object tenants;
     {
       std::lock_guard lock(reader_mu);
-      for (const auto& t : reader->tenants()) {
+      for (const auto& [t, summary] : reader->summary()) {
         boost::json::object by_source;
-        for (const auto& [source, n] : reader->counts_by_source(t)) by_source[source] = n;
-        tenants[t] = {{"devices", reader->count(t)}, {"by_source", std::move(by_source)}};
+        for (const auto& [source, n] : summary.by_source) by_source[source] = n;
+        tenants[t] = {{"devices", summary.devices}, {"by_source", std::move(by_source)}};
       }
     }
-    const auto c = ingestor->counters();
     boost::json::object ingest{{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
                                {"transactions", c.transactions},         {"devices_written", c.devices_written},
                                {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},

@@ -321,4 +321,16 @@ std::vector<std::string> InventoryStore::tenants() const {
   return out;
 }
 
+std::map<std::string, InventoryStore::TenantSummary> InventoryStore::summary() const {
+  std::map<std::string, TenantSummary> out;
+  if (!impl_->db.exec("BEGIN").empty()) return out;
+  for (const auto& t : tenants()) {
+    auto& s = out[t];
+    s.devices = count(t);
+    s.by_source = counts_by_source(t);
+  }
+  impl_->db.exec("COMMIT");
+  return out;
+}
+
 }  // namespace sr::gateway::inventory

@@ -65,6 +65,14 @@ class InventoryStore {
   std::map<std::string, std::uint64_t> counts_by_source(const std::string& tenant) const;
   std::vector<std::string> tenants() const;
 
+  struct TenantSummary {
+    std::uint64_t devices = 0;
+    std::map<std::string, std::uint64_t> by_source;
+  };
+  // Every tenant's counts from one snapshot (one read transaction), so the
+  // figures agree with each other while a writer commits.
+  std::map<std::string, TenantSummary> summary() const;
+
  private:
   struct Impl;
   explicit InventoryStore(std::unique_ptr<Impl> impl);

@@ -214,5 +214,9 @@ TEST_CASE("a second connection reads what the writer committed, counts per sourc
     CHECK((*reader)->count("acme") == static_cast<std::uint64_t>((round + 1) * 10'000));
     CHECK((*reader)->counts_by_source("acme") ==
           std::map<std::string, std::uint64_t>{{"armis", static_cast<std::uint64_t>((round + 1) * 10'000)}});
+    const auto summary = (*reader)->summary();
+    REQUIRE(summary.count("acme") == 1);
+    CHECK(summary.at("acme").devices == static_cast<std::uint64_t>((round + 1) * 10'000));
+    CHECK(summary.at("acme").by_source.at("armis") == summary.at("acme").devices);
   }
 }
