@@ -1,5 +1,7 @@
 #include "tests/support/child_process.hpp"
 
+#include "tests/support/wait.hpp"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -81,7 +83,7 @@ ChildProcess::~ChildProcess() {
 
 std::optional<std::string> ChildProcess::wait_for_line(const std::string& needle,
                                                        std::chrono::seconds bound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
+  const auto deadline = std::chrono::steady_clock::now() + scaled(bound);
   for (;;) {
     for (auto nl = pending_.find('\n'); nl != std::string::npos; nl = pending_.find('\n')) {
       std::string line = pending_.substr(0, nl);
@@ -124,7 +126,7 @@ bool ChildProcess::wait_for_log(const std::string& needle, int count,
   };
   // The log is a file: check it every 20 ms until the bound (an event
   // source would need inotify for one test helper).
-  const auto deadline = std::chrono::steady_clock::now() + bound;
+  const auto deadline = std::chrono::steady_clock::now() + scaled(bound);
   while (std::chrono::steady_clock::now() < deadline) {
     if (seen()) return true;
     pollfd none{-1, 0, 0};
@@ -140,6 +142,7 @@ std::optional<int> ChildProcess::terminate(std::chrono::seconds bound) {
 std::optional<int> ChildProcess::wait_exit(std::chrono::seconds bound) { return end(false, bound); }
 
 std::optional<int> ChildProcess::end(bool send_sigterm, std::chrono::seconds bound) {
+  bound = scaled(bound);
   if (pid_ <= 0) return std::nullopt;
   auto reaped = [this](int status) {
     pid_ = -1;

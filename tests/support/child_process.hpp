@@ -25,6 +25,7 @@ class ChildProcess {
   std::optional<std::string> wait_for_line(const std::string& needle,
                                            std::chrono::seconds bound = std::chrono::seconds(60));
   // Waits until stderr (the log) contains `needle`; false after `bound`.
+  // Every bound here is stretched by SR_TEST_SLOWDOWN (sanitizer builds).
   bool wait_for_log(const std::string& needle,
                     std::chrono::seconds bound = std::chrono::seconds(60)) const;
   // Waits until stderr contains `needle` at least `count` times.

@@ -20,14 +20,16 @@ using namespace std::chrono_literals;
 // Generous: a bound against hangs, never a performance claim. Sanitizer
 // builds run several times slower: tools/test sets SR_TEST_SLOWDOWN (3 for
 // ASan, 5 for TSan) and every bound here stretches by it.
-inline std::chrono::seconds event_timeout() {
-  static const std::chrono::seconds bound = [] {
+inline int slowdown_factor() {
+  static const int factor = [] {
     const char* v = std::getenv("SR_TEST_SLOWDOWN");
-    const int factor = v ? std::atoi(v) : 1;
-    return std::chrono::seconds(60) * std::clamp(factor, 1, 20);
+    return std::clamp(v ? std::atoi(v) : 1, 1, 20);
   }();
-  return bound;
+  return factor;
 }
+// A bound as written for a plain build, stretched for a sanitizer build.
+inline std::chrono::seconds scaled(std::chrono::seconds bound) { return bound * slowdown_factor(); }
+inline std::chrono::seconds event_timeout() { return scaled(std::chrono::seconds(60)); }
 
 [[noreturn]] inline void fail_hard(std::string_view what) {
   std::fprintf(stderr, "FATAL: %.*s (gave up after the bounded wait)\n",
