@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 namespace sr::gateway::inventory {
 
@@ -89,7 +90,7 @@ void merge_into(CanonicalDevice& d, const IncomingDevice& u) {
 
 struct InventoryStore::Impl {
   Database db;
-  Statement find_id, find_by_ip, kinds_of_device, bind_id, load, save, list, count, list_tenants, ids_of;
+  Statement find_id, find_by_ip, identifiers_of, bind_id, load, save, list, count, list_tenants;
 
   std::string prepare() {
     auto s = [&](Statement& st, const char* sql) {
@@ -100,7 +101,7 @@ struct InventoryStore::Impl {
              s(find_id, "SELECT device FROM identifiers WHERE tenant=?1 AND kind=?2 AND value=?3"),
              s(find_by_ip, "SELECT id FROM devices WHERE tenant=?1 AND partition=?2 AND ip=?3 "
                            "ORDER BY last_seen DESC LIMIT 1"),
-             s(kinds_of_device, "SELECT kind, value FROM identifiers WHERE tenant=?1 AND device=?2"),
+             s(identifiers_of, "SELECT kind, value FROM identifiers WHERE tenant=?1 AND device=?2"),
              s(bind_id, "INSERT OR IGNORE INTO identifiers (tenant, kind, value, device) VALUES (?1,?2,?3,?4)"),
              s(load, "SELECT id, partition, ip, mac, hostname, metadata, sources, retracted, available, "
                      "first_seen, last_seen FROM devices WHERE tenant=?1 AND id=?2"),
@@ -110,7 +111,6 @@ struct InventoryStore::Impl {
              s(list, "SELECT id FROM devices WHERE tenant=?1 ORDER BY id"),
              s(count, "SELECT count(*) FROM devices WHERE tenant=?1"),
              s(list_tenants, "SELECT DISTINCT tenant FROM devices ORDER BY tenant"),
-             s(ids_of, "SELECT kind, value FROM identifiers WHERE tenant=?1 AND device=?2"),
          })
       if (!err.empty()) return err;
     return {};
@@ -125,19 +125,21 @@ struct InventoryStore::Impl {
     return out;
   }
 
+  // The strong identifiers bound to a device.
+  std::vector<Identifier> identifiers(const std::string& tenant, const std::string& device) {
+    std::vector<Identifier> out;
+    identifiers_of.reset();
+    identifiers_of.bind(1, tenant).bind(2, device);
+    while (identifiers_of.step())
+      if (auto k = kind_of(identifiers_of.text(0))) out.push_back({*k, identifiers_of.text(1)});
+    return out;
+  }
+
   // A device found by IP is refused when it carries another value of a kind the update has.
   bool ip_match_allowed(const std::string& tenant, const std::string& device, const IncomingDevice& u) {
-    kinds_of_device.reset();
-    kinds_of_device.bind(1, tenant).bind(2, device);
-    while (kinds_of_device.step()) {
-      const auto kind = kind_of(kinds_of_device.text(0));
-      const auto value = kinds_of_device.text(1);
+    for (const auto& held : identifiers(tenant, device))
       for (const auto& id : u.strong)
-        if (kind && id.kind == *kind && id.value != value && same_scope(id, value)) {
-          kinds_of_device.reset();
-          return false;
-        }
-    }
+        if (id.kind == held.kind && id.value != held.value && same_scope(id, held.value)) return false;
     return true;
   }
 
@@ -151,7 +153,8 @@ struct InventoryStore::Impl {
     return id;
   }
 
-  std::optional<CanonicalDevice> read(const std::string& tenant, const std::string& id) {
+  // The record without its identifiers (what a merge needs).
+  std::optional<CanonicalDevice> read_row(const std::string& tenant, const std::string& id) {
     load.reset();
     load.bind(1, tenant).bind(2, id);
     if (!load.step()) return std::nullopt;
@@ -168,12 +171,16 @@ struct InventoryStore::Impl {
     d.first_seen = load.text(9);
     d.last_seen = load.text(10);
     load.reset();
-    ids_of.reset();
-    ids_of.bind(1, tenant).bind(2, id);
-    while (ids_of.step())
-      if (auto k = kind_of(ids_of.text(0))) d.identifiers.push_back({*k, ids_of.text(1)});
-    std::sort(d.identifiers.begin(), d.identifiers.end(),
-              [](const Identifier& a, const Identifier& b) { return a.kind < b.kind; });
+    return d;
+  }
+
+  std::optional<CanonicalDevice> read(const std::string& tenant, const std::string& id) {
+    auto d = read_row(tenant, id);
+    if (!d) return d;
+    d->identifiers = identifiers(tenant, id);
+    std::sort(d->identifiers.begin(), d->identifiers.end(), [](const Identifier& a, const Identifier& b) {
+      return std::tie(a.kind, a.value) < std::tie(b.kind, b.value);
+    });
     return d;
   }
 
@@ -186,11 +193,13 @@ struct InventoryStore::Impl {
     return save.error();
   }
 
-  // Binds the update's identifiers that no device holds yet; counts those held elsewhere.
+  // Binds the update's identifiers that no device holds yet (`holders`, one
+  // per identifier, as looked up before the merge); counts those held elsewhere.
   std::string bind_identifiers(const std::string& tenant, const std::string& device, const IncomingDevice& u,
-                               ApplyResult& r) {
-    for (const auto& id : u.strong) {
-      auto holder = device_of(tenant, id);
+                               const std::vector<std::optional<std::string>>& holders, ApplyResult& r) {
+    for (std::size_t i = 0; i < u.strong.size(); ++i) {
+      const auto& id = u.strong[i];
+      const auto& holder = holders[i];
       if (holder && *holder != device) {
         ++r.conflicts;
         continue;
@@ -205,16 +214,22 @@ struct InventoryStore::Impl {
   }
 
   std::string reconcile(const std::string& tenant, const IncomingDevice& u, ApplyResult& r) {
+    // Each identifier is looked up once: the first held one names the device,
+    // and the rest say which can still be bound to it.
+    std::vector<std::optional<std::string>> holders;
+    holders.reserve(u.strong.size());
     std::optional<std::string> target;
-    for (const auto& id : u.strong)
-      if ((target = device_of(tenant, id))) break;
+    for (const auto& id : u.strong) {
+      holders.push_back(device_of(tenant, id));
+      if (!target) target = holders.back();
+    }
     if (!target) target = by_ip(tenant, u);
     if (u.retraction) {
       if (!target) {
         ++r.retractions_ignored;
         return {};
       }
-      auto d = read(tenant, *target);
+      auto d = read_row(tenant, *target);
       if (!d) return {};
       d->sources.erase(u.source);
       d->retracted.insert(u.source);
@@ -223,13 +238,13 @@ struct InventoryStore::Impl {
       return write(tenant, *d);
     }
     CanonicalDevice d;
-    if (target) {
-      d = *read(tenant, *target);
+    if (auto known = target ? read_row(tenant, *target) : std::nullopt) {
+      d = std::move(*known);
       ++r.merged;
     } else {
       d.id = deterministic_id(u);
       d.partition = u.partition;
-      if (auto existing = read(tenant, d.id)) {
+      if (auto existing = read_row(tenant, d.id)) {
         d = std::move(*existing);  // the same identifiers seen before under a different IP
         ++r.merged;
       } else {
@@ -238,7 +253,7 @@ struct InventoryStore::Impl {
     }
     merge_into(d, u);
     if (auto err = write(tenant, d); !err.empty()) return err;
-    return bind_identifiers(tenant, d.id, u, r);
+    return bind_identifiers(tenant, d.id, u, holders, r);
   }
 };
 
