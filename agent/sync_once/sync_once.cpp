@@ -182,7 +182,7 @@ int sync_once(const SyncOnceOptions& o) {
     std::cerr << fmt::format("{}: {} ({} devices in {:.2f} s){}{}\n", name,
                              s.last_result.empty() ? "not run" : s.last_result, s.last_devices,
                              s.last_duration_seconds, s.last_error.empty() ? "" : ": ", s.last_error);
-    if (s.last_result != "ok" && s.last_result != "partial") status = 1;
+    if (!s.last_completed()) status = 1;
   }
   for (const auto& e : config.errors) {
     std::cerr << o.sources_file << ": " << e << "\n";

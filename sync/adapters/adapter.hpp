@@ -47,9 +47,6 @@ inline void stamp_update(DeviceUpdate& d, const RunInfo& info, std::string ip, c
   d.timestamp = info.timestamp;
 }
 
-// How a run ended, as its adapter saw it: failed (error, the step it failed
-// at, the last HTTP status), partial (complete, but records were left out:
-// no usable IP, fields of the wrong type), or whole.
 // Requests retried during a run and the time spent waiting before them
 // (Retry-After or backoff), as the retry policy decided.
 struct RetryTally {
@@ -57,6 +54,9 @@ struct RetryTally {
   std::chrono::milliseconds waited{0};
 };
 
+// How a run ended, as its adapter saw it: failed (error, the step it failed
+// at, the last HTTP status), partial (complete, but records were left out:
+// no usable IP, fields of the wrong type), or whole.
 struct RunOutcome {
   std::string error;         // "" when the run completed; never a credential
   std::string stage;         // with an error: setup, auth, search, devices, push

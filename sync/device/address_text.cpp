@@ -6,13 +6,13 @@
 
 namespace sr::sync {
 
-namespace {
-
-std::string_view trim(std::string_view s) {
+std::string_view trim_space(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
+
+namespace {
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -38,7 +38,7 @@ std::string ipv4_text(const unsigned char (&b)[16]) {
 }  // namespace
 
 std::optional<std::string> canonical_ip(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   char in[INET6_ADDRSTRLEN + 1];
   if (text.empty() || text.size() >= sizeof in) return std::nullopt;
   text.copy(in, text.size());
@@ -55,7 +55,7 @@ std::optional<std::string> ip_of_cidr(std::string_view text) {
 }
 
 std::optional<std::string> normalise_mac(std::string_view text) {
-  text = trim(text);
+  text = trim_space(text);
   // Separators must be consistent with one of the common spellings.
   const bool colon = text.size() == 17 && text[2] == ':';
   const bool dash = text.size() == 17 && text[2] == '-';
@@ -80,8 +80,6 @@ std::optional<std::string> normalise_mac(std::string_view text) {
   if (digits != 12) return std::nullopt;
   return out;
 }
-
-std::string_view trim_space(std::string_view s) { return trim(s); }
 
 std::vector<std::string_view> split_list(std::string_view text) {
   std::vector<std::string_view> items;

@@ -23,9 +23,11 @@ std::optional<std::string> normalise_mac(std::string_view text);
 // The non-empty, trimmed items of a comma-separated list.
 std::vector<std::string_view> split_list(std::string_view text);
 
-// The same, handed to f one by one (no vector: the per-device path); f
-// returns false to stop.
+// `s` without leading and trailing white space.
 std::string_view trim_space(std::string_view s);
+
+// The items of split_list, handed to f one by one (no vector: the
+// per-device path); f returns false to stop.
 template <class F>
 void for_each_list_item(std::string_view text, F&& f) {
   while (!text.empty()) {

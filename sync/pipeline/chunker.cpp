@@ -8,6 +8,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 
 namespace sr::sync {
 
@@ -59,8 +60,7 @@ std::optional<ChunkData> Chunker::add(const DeviceUpdate& device) {
   }
   // The device starts the next chunk; the open one is sealed without it.
   ChunkData next;
-  next.bodies = std::move(spare_);
-  spare_ = std::string();
+  next.bodies = std::exchange(spare_, std::string());
   next.bodies.reserve(std::min(limits_.max_bytes, open_.bodies.capacity()));
   next.bodies.assign(open_.bodies, before + 1);
   next.devices = 1;

@@ -79,7 +79,7 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_run_seconds_total", "counter", "Time spent in completed runs.", [](auto& s) { return fmt::format("{:.3f}", s.run_seconds_total); });
   family("serviceradar_sync_last_run_devices", "gauge", "Devices in the last completed run.", [](auto& s) { return s.last_devices; });
   family("serviceradar_sync_last_run_seconds", "gauge", "Duration of the last run.", [](auto& s) { return fmt::format("{:.3f}", s.last_duration_seconds); });
-  family("serviceradar_sync_last_run_success", "gauge", "1 if the last run completed (ok or partial).", [](auto& s) { return s.last_result == "ok" || s.last_result == "partial" ? 1 : 0; });
+  family("serviceradar_sync_last_run_success", "gauge", "1 if the last run completed (ok or partial).", [](auto& s) { return s.last_completed() ? 1 : 0; });
   family("serviceradar_sync_last_run_http_status", "gauge", "HTTP status of a failed last run (0: none).", [](auto& s) { return s.last_http_status; });
   family("serviceradar_sync_records_skipped_total", "counter", "Records or fields left out (no usable IP, wrong types).", [](auto& s) { return s.skipped_total; });
   family("serviceradar_sync_retries_total", "counter", "Source requests retried (429, 5xx, connection errors).", [](auto& s) { return s.retries_total; });

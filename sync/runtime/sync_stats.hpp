@@ -20,6 +20,7 @@ struct SourceStats {
   std::uint64_t expected_devices = 0, devices_so_far = 0;  // the run in flight
   std::int64_t last_run_unix = 0;   // when the last run ended
   std::string last_result;          // "", ok, partial (records left out), failed
+  bool last_completed() const { return last_result == "ok" || last_result == "partial"; }
   std::string last_stage;           // failed: where (setup, auth, search, devices, push, ...)
   unsigned last_http_status = 0;    // failed: the last HTTP status seen, 0 for none
   std::uint64_t last_skipped = 0, skipped_total = 0;  // records or fields left out
