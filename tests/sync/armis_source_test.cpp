@@ -129,6 +129,7 @@ TEST_CASE("gzip pages are inflated as they arrive; the inventory arrives exactly
   FakeArmis fake(o);
   auto out = run_source(source_for(fake, 1000));
   check_complete(out, 20'000);
+  CHECK(fake.api.gzipped() == 20);  // every page travelled compressed
 }
 
 TEST_CASE("slow bodies: a slow page completes, a stalled one is given up on", "[sync][armis][https][faults]") {

@@ -13,10 +13,12 @@
 #include "sync/pipeline/chunker.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
+#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,20 +27,21 @@ namespace {
 
 using namespace sr::sync;
 
+// The pages exactly as tools/fake-inventory serves them: its Armis API,
+// asked for a token and then for every page.
 std::vector<std::string> render_pages(std::uint64_t devices, std::uint64_t page) {
-  faker::Inventory inventory({devices, 1, 0.05});
+  sr::fake::ArmisApiOptions o;
+  o.inventory = {devices, 1, 0.05};
+  o.api_key = "key";
+  o.api_secret = "secret";
+  sr::fake::ArmisApi api(o);
+  const auto login = api.handle({"POST", "/api/v1/access_token/", R"({"api_key":"key","api_secret":"secret"})",
+                                 {{"content-type", "application/json"}}});
+  const auto token = boost::json::parse(login.body).at("data").at("access_token").as_string();
+  const std::map<std::string, std::string> auth{{"authorization", "Bearer " + std::string(token)}};
   std::vector<std::string> pages;
-  for (std::uint64_t from = 0; from < devices; from += page) {
-    const auto end = std::min(devices, from + page);
-    std::string body = fmt::format(R"({{"data":{{"count":{},"next":{},"prev":null,"total":{},"results":[)",
-                                   end - from, end, devices);
-    for (auto i = from; i < end; ++i) {
-      if (i > from) body += ',';
-      body += sr::fake::armis_device_json(inventory.device(i, 0));
-    }
-    body += R"(]},"success":true})";
-    pages.push_back(std::move(body));
-  }
+  for (std::uint64_t from = 0; from < devices; from += page)
+    pages.push_back(api.handle({"GET", fmt::format("/api/v1/search/?from={}&length={}", from, page), "", auth}).body);
   return pages;
 }
 

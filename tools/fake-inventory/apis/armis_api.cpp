@@ -169,6 +169,7 @@ Reply ArmisApi::search(const ServerRequest& request) {
   if (hit(options_.reset_every)) r.reset_after = r.body.size() / 2;
   r.piece_pause = options_.piece_pause;
   r.gzip = options_.gzip && request.header("accept-encoding").find("gzip") != std::string::npos;
+  if (r.gzip) ++gzipped_;
   return r;
 }
 

@@ -44,6 +44,7 @@ class ArmisApi {
   std::uint64_t searches() const { return searches_; }
   std::uint64_t rejected_tokens() const { return rejected_; }
   std::uint64_t rate_limited() const { return rate_limited_; }  // 429s sent
+  std::uint64_t gzipped() const { return gzipped_; }            // pages sent gzip-encoded
 
  private:
   Reply issue_token(const ServerRequest& request);
@@ -58,7 +59,7 @@ class ArmisApi {
   // Rendered result arrays by (from, length), while they fit the cache budget.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> page_cache_;
   std::size_t page_cache_used_ = 0;
-  std::atomic<std::uint64_t> tokens_issued_{0}, searches_{0}, rejected_{0}, rate_limited_{0};
+  std::atomic<std::uint64_t> tokens_issued_{0}, searches_{0}, rejected_{0}, rate_limited_{0}, gzipped_{0};
 };
 
 // One device as Armis writes it (all MACs comma-joined in macAddress).
