@@ -5,6 +5,7 @@
 #include "net/grpc_bridge/server_unary.hpp"
 #include "tools/agent-gateway/log.hpp"
 #include "tools/agent-gateway/unix_clock.hpp"
+#include "tools/agent-gateway/status/heartbeat_report.hpp"
 #include "tools/agent-gateway/streams/device_batch.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -172,11 +173,22 @@ struct GatewayService::Calls {
       if (!svc.agent_id().empty() && svc.agent_id() != caller.identity.agent_id)
         co_return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "component_id mismatch");
     }
+    const auto now = unix_now();
     g->state_.update_agent({caller.identity.tenant, caller.identity.agent_id},
                            [&](AgentRecord& r) {
-                             record_seen(r, caller, *req, unix_now());
+                             record_seen(r, caller, *req, now);
                              ++r.pushes;
                            });
+    for (const auto& svc : req->services()) {
+      if (svc.service_type() != "sync" || svc.source() != "status") continue;
+      auto reports = parse_sync_heartbeat(svc.message(), caller.identity.agent_id, now);
+      if (!reports) {
+        // The heartbeat itself is fine: only its sync report is unreadable.
+        log("warn", "PushStatus from {}: {}", who(caller), reports.error());
+        continue;
+      }
+      g->state_.sources_reported(caller.identity.tenant, std::move(*reports));
+    }
     resp->set_received(true);
     co_return grpc::Status::OK;
   }
@@ -188,15 +200,19 @@ struct GatewayService::Calls {
     auto caller = g->authenticate(in.context(), {}, "StreamStatus");
     if (!caller.status.ok()) co_return caller.status;
     const auto& tenant = caller.identity.tenant;
+    const AgentKey key{tenant, caller.identity.agent_id};
     StreamRules rules(caller.identity.agent_id, g->options_.limits);
-    auto out = g->open_sink(tenant, caller.identity.agent_id);
-    if (!out)
+    std::unique_ptr<TenantSink::Stream> out;
+    if (g->sink_ && !(out = g->open_sink(tenant, caller.identity.agent_id)))
       co_return grpc::Status(grpc::StatusCode::INTERNAL, "the gateway cannot store streams now");
+    const auto receipt = g->ingestor_ ? inventory::Ingestor::new_receipt() : nullptr;
     std::uint64_t devices = 0;
     asio::steady_timer pace(co_await asio::this_coro::executor);
     auto reject = [&](grpc::Status status) {
-      g->abort_sink(*out);
+      if (out) g->abort_sink(*out);
       g->state_.stream_rejected(tenant, code_name(status.error_code()), status.error_message());
+      g->state_.stream_ended(key, {unix_now(), code_name(status.error_code()),
+                                  static_cast<std::uint64_t>(rules.chunks_seen()), devices});
       log("warn", "StreamStatus from {} rejected: {} {}", who(caller),
           code_name(status.error_code()), status.error_message());
       return status;
@@ -205,13 +221,13 @@ struct GatewayService::Calls {
       auto [ok, chunk] = co_await in.async_read(use_awaitable);
       if (!ok) break;
       if (auto bad = rules.accept(chunk)) co_return reject(*bad);
-      auto taken = g->take_chunk(*out, tenant, chunk);
+      auto taken = g->take_chunk(out.get(), tenant, chunk);
       if (!taken.status.ok()) co_return reject(taken.status);
       devices += taken.devices;
       // Waits while the inventory's queue is full: this stream stops reading,
       // and gRPC's flow control slows the agent.
-      if (g->ingestor_ && !taken.ingest.devices.empty() &&
-          !co_await g->ingestor_->push(std::move(taken.ingest)))
+      taken.ingest.receipt = receipt;
+      if (g->ingestor_ && !co_await g->ingestor_->push(std::move(taken.ingest)))
         co_return reject(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the gateway is stopping"));
       g->state_.chunk_received(tenant);
       if (g->options_.sink_delay.count() > 0) {
@@ -220,8 +236,18 @@ struct GatewayService::Calls {
       }
     }
     if (auto end = rules.finish(); !end.ok()) co_return reject(end);
-    if (auto committed = g->commit_sink(*out); !committed.ok()) co_return reject(committed);
+    // Acknowledged only once stored: an agent told "received" may forget the run.
+    if (g->ingestor_) {
+      if (auto why = co_await g->ingestor_->committed(tenant, receipt); !why.empty()) {
+        log("error", "inventory: stream from {} not stored: {}", who(caller), why);
+        co_return reject(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                      "the gateway could not store the stream; send it again"));
+      }
+    }
+    if (out)
+      if (auto committed = g->commit_sink(*out); !committed.ok()) co_return reject(committed);
     g->state_.stream_accepted(tenant, devices);
+    g->state_.stream_ended(key, {unix_now(), "accepted", static_cast<std::uint64_t>(rules.chunks_seen()), devices});
     log("info", "StreamStatus from {}: {} chunks, {} devices", who(caller), rules.chunks_seen(),
         devices);
     resp->set_received(true);
@@ -319,7 +345,7 @@ struct GatewayService::Calls {
 
 GatewayService::GatewayService(asio::any_io_executor ex, GatewayOptions options,
                                const ClientVerifier& verifier, ConfigStore& store,
-                               TenantSink& sink, GatewayState& state)
+                               TenantSink* sink, GatewayState& state)
     : ex_(std::move(ex)),
       options_(std::move(options)),
       verifier_(verifier),
@@ -398,7 +424,7 @@ GatewayService::CommandQueued GatewayService::send_command(const AgentKey& key,
 std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string& tenant,
                                                              const std::string& agent_id) {
   std::lock_guard lock(sink_mu_);
-  auto stream = sink_.open(tenant, agent_id);
+  auto stream = sink_->open(tenant, agent_id);
   if (!stream) {
     log("error", "{}", stream.error());
     return nullptr;
@@ -406,7 +432,7 @@ std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string&
   return std::move(*stream);
 }
 
-GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out, const std::string& tenant,
+GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream* out, const std::string& tenant,
                                                  const GatewayStatusChunk& chunk) {
   Taken taken;
   taken.ingest.tenant = tenant;
@@ -417,11 +443,13 @@ GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream& out, const 
       taken.status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, devices.error());
       return taken;
     }
-    std::lock_guard lock(sink_mu_);
-    if (auto error = out.append(*devices); !error.empty()) {
-      log("error", "{}", error);
-      taken.status = grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the chunk");
-      return taken;
+    if (out) {
+      std::lock_guard lock(sink_mu_);
+      if (auto error = out->append(*devices); !error.empty()) {
+        log("error", "{}", error);
+        taken.status = grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the chunk");
+        return taken;
+      }
     }
     taken.devices += devices->size();
     if (ingestor_) {

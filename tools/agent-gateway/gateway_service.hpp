@@ -2,7 +2,7 @@
 // PushStatus, StreamStatus and ControlStream as the wire contract describes
 // them, scoped by the tenant of the verified client certificate. Handlers are
 // coroutines on the net/ server bridge; StreamStatus reads the next chunk only
-// once the sink has taken the previous one, so a slow sink slows the client.
+// once the inventory's queue has room, so a slow database slows the client.
 #pragma once
 
 #include "monitoring.grpc.pb.h"
@@ -36,7 +36,7 @@ struct GatewayOptions {
 class GatewayService final : public monitoring::AgentGatewayService::CallbackService {
  public:
   GatewayService(boost::asio::any_io_executor ex, GatewayOptions options,
-                 const ClientVerifier& verifier, ConfigStore& store, TenantSink& sink,
+                 const ClientVerifier& verifier, ConfigStore& store, TenantSink* sink,
                  GatewayState& state);
   ~GatewayService() override;
 
@@ -63,8 +63,8 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   enum class CommandQueued { yes, no_stream, queue_full };
   CommandQueued send_command(const AgentKey& key, monitoring::CommandRequest command);
 
-  // Accepted device updates also go to the canonical inventory (before the
-  // server starts; null: the NDJSON sink only).
+  // Accepted device updates go to the canonical inventory (set before the
+  // server starts); a stream is acknowledged once its updates are committed.
   void set_ingestor(inventory::Ingestor* ingestor) { ingestor_ = ingestor; }
 
  private:
@@ -77,7 +77,7 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
                       const char* rpc);
   AgentConfig config_for(const AgentKey& key);
 
-  // The sink, shared by all streams, under sink_mu_.
+  // The raw record (optional), shared by all streams, under sink_mu_.
   struct Taken {
     grpc::Status status;
     std::uint64_t devices = 0;
@@ -85,7 +85,7 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   };
   std::unique_ptr<TenantSink::Stream> open_sink(const std::string& tenant,
                                                 const std::string& agent_id);
-  Taken take_chunk(TenantSink::Stream& out, const std::string& tenant,
+  Taken take_chunk(TenantSink::Stream* out, const std::string& tenant,
                    const monitoring::GatewayStatusChunk& chunk);
   grpc::Status commit_sink(TenantSink::Stream& out);
   void abort_sink(TenantSink::Stream& out);
@@ -101,7 +101,7 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   std::mutex store_mu_;
   ConfigStore& store_;
   std::mutex sink_mu_;
-  TenantSink& sink_;
+  TenantSink* sink_;  // null: no raw record
   GatewayState& state_;
   inventory::Ingestor* ingestor_ = nullptr;
   std::mutex channels_mu_;

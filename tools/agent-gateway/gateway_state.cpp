@@ -43,6 +43,40 @@ void GatewayState::chunk_received(const std::string& tenant) {
   ++streams_[tenant].chunks;
 }
 
+void GatewayState::stream_ended(const AgentKey& key, StreamRecord record) {
+  std::lock_guard lock(mu_);
+  agents_[key].last_stream = std::move(record);
+}
+
+void GatewayState::sources_reported(const std::string& tenant, std::vector<SourceReport> reports) {
+  std::lock_guard lock(mu_);
+  auto& sources = sources_[tenant];
+  for (auto& report : reports) {
+    auto& record = sources[report.name];
+    const bool finished = report.result != "running" && report.result != "pending";
+    if (finished && !report.last_run.empty() &&
+        (record.runs.empty() || record.runs.back().at != report.last_run)) {
+      record.runs.push_back({report.last_run, report.devices, report.result});
+      if (record.runs.size() > kRecentRuns) record.runs.pop_front();
+    }
+    record.last = std::move(report);
+  }
+}
+
+std::map<AgentKey, AgentRecord> GatewayState::agents_of(const std::string& tenant) const {
+  std::lock_guard lock(mu_);
+  std::map<AgentKey, AgentRecord> out;
+  for (auto it = agents_.lower_bound({tenant, ""}); it != agents_.end() && it->first.tenant == tenant; ++it)
+    out.insert(*it);
+  return out;
+}
+
+std::map<std::string, SourceRecord> GatewayState::sources_of(const std::string& tenant) const {
+  std::lock_guard lock(mu_);
+  auto it = sources_.find(tenant);
+  return it == sources_.end() ? std::map<std::string, SourceRecord>{} : it->second;
+}
+
 namespace {
 
 json::array strings(const std::vector<std::string>& v) {
@@ -59,10 +93,29 @@ json::array commands_json(const std::deque<CommandRecord>& commands) {
   return a;
 }
 
+json::value stream_json(const StreamRecord& s) {
+  if (s.at == 0) return nullptr;
+  return json::object{{"at", s.at}, {"result", s.result}, {"chunks", s.chunks}, {"devices", s.devices}};
+}
+
+json::object source_json(const SourceRecord& s) {
+  const auto& r = s.last;
+  json::array runs;
+  for (const auto& p : s.runs)
+    runs.push_back(json::object{{"at", p.at}, {"devices", p.devices}, {"result", p.result}});
+  return {{"agent_id", r.agent_id},       {"type", r.type},
+          {"last_run", r.last_run},       {"result", r.result},
+          {"devices", r.devices},         {"error", r.error},
+          {"stage", r.stage},             {"retries", r.retries},
+          {"runs_sent", r.runs_sent},     {"send_failures", r.send_failures},
+          {"send_error", r.send_error},   {"reported_at", r.reported_at},
+          {"runs", std::move(runs)}};
+}
+
 json::object agent_json(const AgentKey& key, const AgentRecord& r, std::int64_t now) {
   return {{"agent_id", key.agent_id},
           {"partition", r.partition},
-          {"state", now - r.last_seen <= GatewayState::kOnlineWindow ? "online" : "offline"},
+          {"state", GatewayState::online(r, now) ? "online" : "offline"},
           {"last_seen", r.last_seen},
           {"version", r.version},
           {"hostname", r.hostname},
@@ -74,7 +127,8 @@ json::object agent_json(const AgentKey& key, const AgentRecord& r, std::int64_t 
           {"control_stream_open", r.control_stream_open},
           {"hellos", r.hellos},
           {"pushes", r.pushes},
-          {"commands", commands_json(r.commands)}};
+          {"commands", commands_json(r.commands)},
+          {"last_stream", stream_json(r.last_stream)}};
 }
 
 json::object streams_json(const TenantStreams& s) {
@@ -94,12 +148,17 @@ std::string GatewayState::status_json(std::int64_t now) const {
   json::object tenants;
   auto tenant = [&](const std::string& slug) -> json::object& {
     auto& t = tenants[slug];
-    if (!t.is_object()) t = json::object{{"agents", json::array()}, {"streams", streams_json({})}};
+    if (!t.is_object())
+      t = json::object{{"agents", json::array()}, {"streams", streams_json({})}, {"sources", json::object()}};
     return t.as_object();
   };
   for (const auto& [key, record] : agents_)
     tenant(key.tenant)["agents"].as_array().push_back(agent_json(key, record, now));
   for (const auto& [slug, s] : streams_) tenant(slug)["streams"] = streams_json(s);
+  for (const auto& [slug, sources] : sources_) {
+    auto& out = tenant(slug)["sources"].as_object();
+    for (const auto& [name, record] : sources) out[name] = source_json(record);
+  }
   return json::serialize(json::object{{"server_time", now}, {"tenants", tenants}});
 }
 

@@ -27,6 +27,13 @@ struct CommandRecord {
   std::string message;
 };
 
+// A stream as the gateway ended it: "accepted" or the rejection's code.
+struct StreamRecord {
+  std::int64_t at = 0;  // Unix s
+  std::string result;
+  std::uint64_t chunks = 0, devices = 0;
+};
+
 struct AgentRecord {
   std::string partition, version, hostname, os, arch;
   std::vector<std::string> capabilities;
@@ -35,6 +42,26 @@ struct AgentRecord {
   bool control_stream_open = false;
   std::uint64_t hellos = 0, pushes = 0;
   std::deque<CommandRecord> commands;  // newest last, bounded
+  StreamRecord last_stream;
+};
+
+// One integration source's last run, as its agent's heartbeat reported it.
+struct SourceReport {
+  std::string name, agent_id, type, last_run, result, error, stage, send_error;
+  std::uint64_t devices = 0, runs_sent = 0, send_failures = 0, retries = 0;
+  std::int64_t reported_at = 0;  // Unix s of the heartbeat
+};
+
+// A completed run, for the status page's chart.
+struct RunPoint {
+  std::string at;  // the run's end (RFC 3339, as reported)
+  std::uint64_t devices = 0;
+  std::string result;
+};
+
+struct SourceRecord {
+  SourceReport last;
+  std::deque<RunPoint> runs;  // oldest first, bounded
 };
 
 struct TenantStreams {
@@ -48,6 +75,7 @@ class GatewayState {
   static constexpr std::int64_t kOnlineWindow = 120;  // s: "online" = seen this recently
   static constexpr std::size_t kRecentRejections = 20;
   static constexpr std::size_t kRecentCommands = 20;
+  static constexpr std::size_t kRecentRuns = 30;
 
   template <class Update>
   void update_agent(const AgentKey& key, Update&& update) {
@@ -59,6 +87,14 @@ class GatewayState {
   void stream_accepted(const std::string& tenant, std::uint64_t devices);
   void stream_rejected(const std::string& tenant, const std::string& code, const std::string& why);
   void chunk_received(const std::string& tenant);  // as each chunk is taken by the sink
+  void stream_ended(const AgentKey& key, StreamRecord record);
+  // A heartbeat's source reports; a run not seen before joins the history.
+  void sources_reported(const std::string& tenant, std::vector<SourceReport> reports);
+
+  // Copies, for the admin API.
+  std::map<AgentKey, AgentRecord> agents_of(const std::string& tenant) const;
+  std::map<std::string, SourceRecord> sources_of(const std::string& tenant) const;
+  static bool online(const AgentRecord& r, std::int64_t now) { return now - r.last_seen <= kOnlineWindow; }
 
   // Whole state as JSON text (the HTTP status endpoint).
   std::string status_json(std::int64_t now) const;
@@ -67,6 +103,7 @@ class GatewayState {
   mutable std::mutex mu_;
   std::map<AgentKey, AgentRecord> agents_;
   std::map<std::string, TenantStreams> streams_;
+  std::map<std::string, std::map<std::string, SourceRecord>> sources_;  // tenant -> source name
 };
 
 }  // namespace sr::gateway

@@ -45,6 +45,7 @@ struct Flags {
   std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, data_dir, default_tenant,
       admin_token_file;
   GatewayOptions gateway;
+  bool no_inventory = false;
   unsigned threads = 1;
   int store_poll_ms = 1000, sink_delay_ms = 0, shutdown_grace_s = 5;
 };
@@ -71,9 +72,11 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
      "tenant of certificates whose CN has no tenant label (the upstream 3-part form)")
     ("config-dir", po::value(&f.config_dir)->required(), "tenant stores: <tenant>.json each")
     ("data-dir", po::value(&f.data_dir),
-     "where the canonical inventory lives (inventory.db, SQLite); empty: no inventory")
-    ("sink-dir", po::value(&f.sink_dir)->required(),
-     "received device updates: <tenant>/<agent>-<seq>.ndjson per completed stream")
+     "where the canonical inventory lives (inventory.db, SQLite); required unless --no-inventory")
+    ("no-inventory", po::bool_switch(&f.no_inventory),
+     "keep no inventory (benchmarks of the agent alone; needs --sink-dir)")
+    ("sink-dir", po::value(&f.sink_dir),
+     "optional raw record of accepted streams: <tenant>/<agent>-<seq>.ndjson each (tests, debugging)")
     ("gateway-id", po::value(&f.gateway.gateway_id)->default_value("agent-gateway-ref"),
      "gateway_id sent in Hello answers")
     ("heartbeat-interval", po::value(&f.gateway.heartbeat_interval_sec)->default_value(30),
@@ -91,7 +94,7 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
     if (vm.count("help")) {
-      std::cout << "Usage: agent-gateway --cert F --key F --ca-dir D --config-dir D --sink-dir D"
+      std::cout << "Usage: agent-gateway --cert F --key F --ca-dir D --config-dir D --data-dir D"
                    " [OPTIONS]\n\n"
                 << opts << "\nEnvironment: GRPC_MAX_RECV_MSG_SIZE, GRPC_MAX_SEND_MSG_SIZE "
                            "(bytes, or with a suffix such as 8MB)\n";
@@ -104,6 +107,15 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   }
   if (f.threads < 1 || f.threads > 64) {
     std::cerr << "agent-gateway: --threads must be 1..64, not " << f.threads << "\n";
+    return std::nullopt;
+  }
+  if (f.data_dir.empty() == !f.no_inventory) {
+    std::cerr << "agent-gateway: give --data-dir (the inventory) or --no-inventory, not "
+              << (f.no_inventory ? "both" : "neither") << "\n";
+    return std::nullopt;
+  }
+  if (f.no_inventory && f.sink_dir.empty()) {
+    std::cerr << "agent-gateway: --no-inventory needs --sink-dir: streams must be kept somewhere\n";
     return std::nullopt;
   }
   f.gateway.sink_delay = std::chrono::milliseconds(f.sink_delay_ms);
@@ -204,11 +216,12 @@ int run(const Flags& f) {
   auto work = asio::make_work_guard(pool.executor());
   ClientVerifier verifier(f.ca_dir, f.default_tenant);
   ConfigStore store(f.config_dir);
-  TenantSink sink(f.sink_dir);
+  std::optional<TenantSink> sink;
+  if (!f.sink_dir.empty()) sink.emplace(f.sink_dir);
   GatewayState state;
   const AdminToken admin_token =
       f.admin_token_file.empty() ? AdminToken{} : AdminToken::from_file(f.admin_token_file);
-  GatewayService service(pool.executor(), f.gateway, verifier, store, sink, state);
+  GatewayService service(pool.executor(), f.gateway, verifier, store, sink ? &*sink : nullptr, state);
   service.reload_store();
   Inventory inventory;
   if (!f.data_dir.empty()) {

@@ -9,6 +9,7 @@
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -27,6 +28,17 @@ using asio::use_awaitable;
 // Boost 1.81 (ASan: free of a non-heap address); a pointer is immune.
 using ChunkPtr = std::unique_ptr<IngestChunk>;
 using Channel = asio::experimental::concurrent_channel<void(boost::system::error_code, ChunkPtr)>;
+using Signal = asio::experimental::concurrent_channel<void(boost::system::error_code)>;
+
+}  // namespace sr::gateway::inventory
+
+struct sr::gateway::inventory::IngestReceipt {
+  std::mutex mu;
+  std::string error;               // the first failed write, "" if none
+  std::shared_ptr<Signal> sealed;  // set on the end marker: signalled once it is reached
+};
+
+namespace sr::gateway::inventory {
 
 namespace {
 
@@ -94,7 +106,7 @@ struct Ingestor::Impl {
   }
 
   void take(std::vector<IngestChunk>& batch, ChunkPtr chunk) {
-    {
+    if (!chunk->devices.empty()) {  // end markers are not counted as queued
       std::lock_guard lock(mu);
       ++taken;
       update_depth();
@@ -102,14 +114,19 @@ struct Ingestor::Impl {
     batch.push_back(std::move(*chunk));
   }
 
-  // One transaction per tenant for the merged chunks.
+  // One transaction per tenant for the merged chunks; then the chunks'
+  // receipts learn the outcome, and sealed ones wake their streams.
   void write(std::vector<IngestChunk>& batch) {
     if (options.before_write) options.before_write();
     std::map<std::string, std::vector<IncomingDevice>> by_tenant;
+    std::size_t with_devices = 0;
     for (auto& c : batch) {
+      if (c.devices.empty()) continue;
+      ++with_devices;
       auto& into = by_tenant[c.tenant];
       std::move(c.devices.begin(), c.devices.end(), std::back_inserter(into));
     }
+    std::map<std::string, std::string> failed;  // tenant -> why
     for (auto& [tenant, devices] : by_tenant) {
       auto r = store.apply(tenant, devices);
       std::lock_guard lock(mu);
@@ -117,6 +134,7 @@ struct Ingestor::Impl {
       if (!r) {
         ++counters.write_errors;
         counters.last_error = r.error();
+        failed[tenant] = r.error();
         continue;
       }
       counters.devices_written += devices.size();
@@ -126,8 +144,26 @@ struct Ingestor::Impl {
       counters.totals.retractions_ignored += r->retractions_ignored;
       counters.totals.conflicts += r->conflicts;
     }
-    std::lock_guard lock(mu);
-    counters.chunks_written += batch.size();
+    {
+      std::lock_guard lock(mu);
+      counters.chunks_written += with_devices;
+    }
+    settle_receipts(batch, failed);
+  }
+
+  static void settle_receipts(std::vector<IngestChunk>& batch,
+                              const std::map<std::string, std::string>& failed) {
+    for (auto& c : batch) {
+      if (!c.receipt) continue;
+      std::shared_ptr<Signal> sealed;
+      {
+        std::lock_guard lock(c.receipt->mu);
+        if (auto f = failed.find(c.tenant); f != failed.end() && c.receipt->error.empty())
+          c.receipt->error = f->second;
+        sealed = c.receipt->sealed;
+      }
+      if (sealed && c.devices.empty()) sealed->try_send(boost::system::error_code{});
+    }
   }
 
   // An empty tenant is stop()'s end marker: everything before it is written.
@@ -190,6 +226,20 @@ struct Ingestor::Impl {
     // Pushes still waiting are refused; the writer's context then runs out of work.
     channel.cancel();
     channel.close();
+    // Whatever slipped in behind stop()'s marker is not written: its streams hear so.
+    while (channel.try_receive([](boost::system::error_code, ChunkPtr c) { refuse(c); })) {
+    }
+  }
+
+  static void refuse(const ChunkPtr& c) {
+    if (!c || !c->receipt) return;
+    std::shared_ptr<Signal> sealed;
+    {
+      std::lock_guard lock(c->receipt->mu);
+      if (c->receipt->error.empty()) c->receipt->error = "the gateway is stopping";
+      sealed = c->receipt->sealed;
+    }
+    if (sealed && c->devices.empty()) sealed->try_send(boost::system::error_code{});
   }
 };
 
@@ -201,11 +251,17 @@ Ingestor::Ingestor(InventoryStore& store, IngestorOptions options)
 
 Ingestor::~Ingestor() { stop(); }
 
+std::shared_ptr<IngestReceipt> Ingestor::new_receipt() { return std::make_shared<IngestReceipt>(); }
+
 asio::awaitable<bool> Ingestor::push(IngestChunk chunk) {
   if (chunk.tenant.empty()) co_return false;  // every chunk belongs to a tenant
+  const bool empty = chunk.devices.empty();
+  if (empty) co_return true;  // nothing to write (an empty chunk would read as an end marker)
   {
     std::lock_guard lock(impl_->mu);
     if (impl_->stopped) co_return false;
+    // Approximate, as the depth is: enough to show backpressure happened.
+    if (impl_->counters.queue_depth >= impl_->options.queue_max_chunks) ++impl_->counters.pushes_delayed;
   }
   auto [ec] = co_await impl_->channel.async_send(boost::system::error_code{},
                                                  std::make_unique<IngestChunk>(std::move(chunk)),
@@ -213,6 +269,30 @@ asio::awaitable<bool> Ingestor::push(IngestChunk chunk) {
   if (ec) co_return false;
   impl_->note_queued();
   co_return true;
+}
+
+asio::awaitable<std::string> Ingestor::committed(std::string tenant,
+                                                 std::shared_ptr<IngestReceipt> receipt) {
+  auto sealed = std::make_shared<Signal>(co_await asio::this_coro::executor, 1);
+  {
+    std::lock_guard lock(receipt->mu);
+    receipt->sealed = sealed;
+  }
+  // The end marker: no devices, this receipt. Behind every chunk of the stream.
+  auto marker = std::make_unique<IngestChunk>();
+  marker->tenant = std::move(tenant);
+  marker->receipt = receipt;
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->stopped) co_return "the gateway is stopping";
+  }
+  auto [sent] = co_await impl_->channel.async_send(boost::system::error_code{}, std::move(marker),
+                                                   asio::as_tuple(use_awaitable));
+  if (sent) co_return "the gateway is stopping";
+  auto [woken] = co_await sealed->async_receive(asio::as_tuple(use_awaitable));
+  if (woken) co_return "the gateway is stopping";
+  std::lock_guard lock(receipt->mu);
+  co_return receipt->error;
 }
 
 void Ingestor::stop() {

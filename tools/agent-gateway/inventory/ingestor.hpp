@@ -38,14 +38,20 @@ struct IngestorOptions {
   static IngestorOptions from_environment(std::vector<std::string>& warnings);
 };
 
+// Shared by the chunks of one stream: the writer records the first write
+// that failed, and wakes the stream once its end is committed.
+struct IngestReceipt;
+
 struct IngestChunk {
   std::string tenant;
   std::vector<IncomingDevice> devices;
+  std::shared_ptr<IngestReceipt> receipt;  // optional: the stream this chunk belongs to
 };
 
 struct IngestCounters {
   std::uint64_t chunks_queued = 0, chunks_written = 0, transactions = 0, devices_written = 0;
   std::uint64_t write_errors = 0;
+  std::uint64_t pushes_delayed = 0;  // pushes that found the queue full and waited (backpressure)
   // Chunks waiting for the writer. Exact at rest; while chunks move it may
   // read one high (a sender hears "queued" before the writer counts its take).
   std::uint64_t queue_depth = 0, max_queue_depth = 0;
@@ -60,8 +66,14 @@ class Ingestor {
   Ingestor(const Ingestor&) = delete;
   Ingestor& operator=(const Ingestor&) = delete;
 
+  static std::shared_ptr<IngestReceipt> new_receipt();
   // Queues a chunk; waits while the queue is full. False once stopped.
   boost::asio::awaitable<bool> push(IngestChunk chunk);
+  // Waits until every chunk pushed with `receipt` is committed (the queue is
+  // FIFO: an end marker behind them is enough). "" when all were written, else
+  // why not. A stream is acknowledged only after this.
+  boost::asio::awaitable<std::string> committed(std::string tenant,
+                                                std::shared_ptr<IngestReceipt> receipt);
   // Accepts nothing more, writes what is queued, joins the writer.
   void stop();
   IngestCounters counters() const;

@@ -266,7 +266,9 @@ net::Expected<std::unique_ptr<InventoryStore>> InventoryStore::open(const std::f
   if (auto err = impl->db.open(file.string()); !err.empty()) return Result::failure("inventory: " + err);
   const bool in_memory = file == ":memory:";
   for (const char* sql : {in_memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL",
-                          "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=OFF", kSchema})
+                          "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=OFF",
+                          // Another process (sqlite3 shell, a backup) may hold the lock briefly.
+                          "PRAGMA busy_timeout=1000", kSchema})
     if (auto err = impl->db.exec(sql); !err.empty())
       return Result::failure("inventory: " + file.string() + ": " + err);
   if (auto err = impl->prepare(); !err.empty()) return Result::failure("inventory: " + err);

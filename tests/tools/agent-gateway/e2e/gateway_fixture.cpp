@@ -70,6 +70,7 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
                                 "--ca-dir",     (pki / "ca").string(),
                                 "--config-dir", (root_ / "config").string(),
                                 "--sink-dir",   sink_dir().string(),
+                                "--data-dir",   data_dir().string(),
                                 "--store-poll-ms", "50"};
   if (!options.admin_token.empty()) {
     std::ofstream(root_ / "admin-token") << options.admin_token << "\n";

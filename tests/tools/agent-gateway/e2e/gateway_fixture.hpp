@@ -39,6 +39,7 @@ class GatewayFixture {
   // Writes <config>/<tenant>.json atomically (rename), as an operator's edit.
   void write_store(const std::string& tenant, const std::string& json);
   std::filesystem::path sink_dir() const { return root_ / "sink"; }
+  std::filesystem::path data_dir() const { return root_ / "data"; }
 
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub(const ClientCert& cert) const;
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub_without_cert() const;
@@ -53,7 +54,7 @@ class GatewayFixture {
   const std::string& grpc_address() const { return grpc_address_; }
 
  private:
-  TempDir root_dir_{"sr-gateway-test"};  // config/ and sink/, removed last
+  TempDir root_dir_{"sr-gateway-test"};  // config/, sink/ and data/, removed last
   const std::filesystem::path& root_ = root_dir_.path;
   std::unique_ptr<ChildProcess> process_;
   std::string grpc_address_, http_address_;

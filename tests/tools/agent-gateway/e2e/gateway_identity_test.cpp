@@ -193,7 +193,7 @@ TEST_CASE("GRPC_MAX_RECV_MSG_SIZE is honoured, and a bad value stops the start",
   ChildProcess bad(std::getenv("SR_AGENT_GATEWAY"),
                    {"--listen", "127.0.0.1:0", "--cert", dir + "/gateway/server.pem", "--key",
                     dir + "/gateway/server.key", "--ca-dir", dir + "/ca", "--config-dir", dir,
-                    "--sink-dir", dir},
+                    "--no-inventory", "--sink-dir", dir},
                    {"GRPC_MAX_RECV_MSG_SIZE=lots"});
   CHECK_FALSE(bad.wait_for_line("agent-gateway ready"));
   CHECK(bad.log_text().find("GRPC_MAX_RECV_MSG_SIZE='lots' is not a size") != std::string::npos);

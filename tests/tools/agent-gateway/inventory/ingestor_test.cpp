@@ -2,8 +2,10 @@
 // producers at the queue bound instead of growing memory; the knobs come
 // from the environment with clear warnings.
 #include "net/io_pool.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
 #include "tools/agent-gateway/inventory/ingestor.hpp"
+#include "tools/agent-gateway/inventory/sqlite_db.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -173,4 +175,92 @@ TEST_CASE("knobs from the environment; bad values warned about by name", "[inven
   for (auto v : {"SYNC_INGESTOR_COALESCE_MS", "SYNC_INGESTOR_QUEUE_MAX_CHUNKS", "SYNC_INGESTOR_MAX_INFLIGHT",
                  "SYNC_INGESTOR_BATCH_CONCURRENCY"})
     ::unsetenv(v);
+}
+
+namespace {
+
+// Pushes `chunks` chunks with one receipt, then waits for their commit; the
+// future holds committed()'s answer.
+std::future<std::string> produce_and_commit(sr::net::IoPool& pool, Ingestor& ingestor, const std::string& tenant,
+                                            int chunks, int devices) {
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto f = done->get_future();
+  asio::co_spawn(
+      pool.executor(),
+      [&ingestor, done, tenant, chunks, devices]() -> asio::awaitable<void> {
+        auto receipt = Ingestor::new_receipt();
+        for (int i = 0; i < chunks; ++i) {
+          auto c = chunk(tenant, i, devices);
+          c.receipt = receipt;
+          if (!co_await ingestor.push(std::move(c))) {
+            done->set_value("push refused");
+            co_return;
+          }
+        }
+        done->set_value(co_await ingestor.committed(tenant, receipt));
+      },
+      asio::detached);
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("committed() answers once every chunk of the stream is written", "[inventory][ingest]") {
+  auto store = memory_store();
+  IngestorOptions o;
+  o.coalesce = std::chrono::milliseconds(20);
+  o.max_inflight = 2;  // the 5 chunks and the end marker span several writes
+  Ingestor ingestor(*store, o);
+  Producers producers(2);
+  auto answer = produce_and_commit(producers.pool, ingestor, "acme", 5, 100);
+  REQUIRE(answer.wait_for(sr::test::event_timeout()) == std::future_status::ready);
+  CHECK(answer.get() == "");
+  // No waiting: the answer came after the commit.
+  const auto c = ingestor.counters();
+  CHECK(c.devices_written == 500);
+  CHECK(c.chunks_written == 5);  // the end marker is not a chunk
+  CHECK(c.queue_depth == 0);
+  CHECK(store->count("acme") == 500);
+}
+
+TEST_CASE("committed() reports a failed write, and the next stream still lands", "[inventory][ingest]") {
+  sr::test::TempDir dir("sr-ingest-locked");
+  const auto file = dir.path / "inventory.db";
+  auto opened = InventoryStore::open(file);
+  REQUIRE(opened);
+  auto& store = **opened;
+  // Another process holding the write lock past the busy timeout.
+  Database other;
+  REQUIRE(other.open(file.string()) == "");
+  REQUIRE(other.exec("BEGIN EXCLUSIVE") == "");
+  Ingestor ingestor(store, IngestorOptions{});
+  Producers producers(2);
+  auto first = produce_and_commit(producers.pool, ingestor, "acme", 2, 10);
+  REQUIRE(first.wait_for(sr::test::event_timeout()) == std::future_status::ready);
+  const auto why = first.get();
+  INFO(why);
+  CHECK(why.find("locked") != std::string::npos);
+  CHECK(ingestor.counters().write_errors >= 1);
+  REQUIRE(other.exec("COMMIT") == "");
+  auto second = produce_and_commit(producers.pool, ingestor, "acme", 2, 10);
+  REQUIRE(second.wait_for(sr::test::event_timeout()) == std::future_status::ready);
+  CHECK(second.get() == "");
+  CHECK(store.count("acme") == 20);
+}
+
+TEST_CASE("committed() after stop says the gateway is stopping", "[inventory][ingest]") {
+  auto store = memory_store();
+  Ingestor ingestor(*store, IngestorOptions{});
+  ingestor.stop();
+  Producers producers(1);
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto f = done->get_future();
+  asio::co_spawn(
+      producers.pool.executor(),
+      [&ingestor, done]() -> asio::awaitable<void> {
+        done->set_value(co_await ingestor.committed("acme", Ingestor::new_receipt()));
+      },
+      asio::detached);
+  REQUIRE(f.wait_for(sr::test::event_timeout()) == std::future_status::ready);
+  CHECK(f.get() == "the gateway is stopping");
 }
