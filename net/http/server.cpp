@@ -39,6 +39,8 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
     Methods methods;
   };
   std::map<std::string, Route> routes;
+  std::map<std::string, Route> prefix_routes;
+  const Route* find_route(const std::string& path) const;
   std::atomic<std::uint64_t> requests{0}, accepted{0}, refused{0}, bad{0}, timeouts{0};
 
   // Session table: guarded by mu (sessions end on their own strands).
@@ -75,13 +77,25 @@ std::string error_body(const std::string& message) {
   return R"({"error":")" + escaped + R"("})";
 }
 
-bool accepts(Server::Methods methods, bhttp::verb verb) {
-  if (methods == Server::Methods::write) return verb == bhttp::verb::post;
-  return verb == bhttp::verb::get || verb == bhttp::verb::head;
+bool accepts(Server::Methods methods, bhttp::verb v) {
+  using V = bhttp::verb;
+  switch (methods) {
+    case Server::Methods::write: return v == V::post;
+    case Server::Methods::resource:
+      return v == V::get || v == V::head || v == V::post || v == V::put || v == V::patch ||
+             v == V::delete_;
+    case Server::Methods::read: break;
+  }
+  return v == V::get || v == V::head;
 }
 
 std::string allowed(Server::Methods methods) {
-  return methods == Server::Methods::write ? "POST" : "GET, HEAD";
+  switch (methods) {
+    case Server::Methods::write: return "POST";
+    case Server::Methods::resource: return "GET, HEAD, POST, PUT, PATCH, DELETE";
+    case Server::Methods::read: break;
+  }
+  return "GET, HEAD";
 }
 
 bool parse_listen(const std::string& listen, std::string& host, std::string& port) {
@@ -96,21 +110,35 @@ bool parse_listen(const std::string& listen, std::string& host, std::string& por
 
 }  // namespace
 
+const Server::Impl::Route* Server::Impl::find_route(const std::string& path) const {
+  if (auto exact = routes.find(path); exact != routes.end()) return &exact->second;
+  const Route* best = nullptr;
+  std::size_t best_size = 0;
+  for (const auto& [prefix, route] : prefix_routes) {
+    if (path.size() > prefix.size() && path.compare(0, prefix.size(), prefix) == 0 &&
+        prefix.size() > best_size) {
+      best = &route;
+      best_size = prefix.size();
+    }
+  }
+  return best;
+}
+
 Response Server::Impl::respond(const bhttp::request<bhttp::string_body>& req,
                                std::string& allow) {
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
-  auto route = routes.find(path);
-  if (route == routes.end()) return {404, "application/json", error_body("no route for " + path)};
-  if (!accepts(route->second.methods, req.method())) {
-    allow = allowed(route->second.methods);
+  const Route* route = find_route(path);
+  if (!route) return {404, "application/json", error_body("no route for " + path)};
+  if (!accepts(route->methods, req.method())) {
+    allow = allowed(route->methods);
     return {405, "application/json", error_body("only " + allow)};
   }
   try {
     Request request{std::string(req.method_string()), target, req.body(), {}};
     if (auto auth = req.find(bhttp::field::authorization); auth != req.end())
       request.authorization = std::string(auth->value());
-    return route->second.handler(request);
+    return route->handler(request);
   } catch (const std::exception&) {
     return {500, "application/json", error_body("internal error")};
   }
@@ -233,6 +261,10 @@ Server::~Server() {
 
 void Server::route(std::string path, Handler handler, Methods methods) {
   impl_->routes[std::move(path)] = Impl::Route{std::move(handler), methods};
+}
+
+void Server::route_prefix(std::string prefix, Handler handler, Methods methods) {
+  impl_->prefix_routes[std::move(prefix)] = Impl::Route{std::move(handler), methods};
 }
 
 std::string Server::start() {

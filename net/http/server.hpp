@@ -1,5 +1,6 @@
 // A tiny HTTP/1.1 server for health, metrics, status and small admin
-// endpoints: exact-path routes (GET/HEAD by default, POST where a route asks), keep-alive, per-step timeouts, bounded requests and
+// endpoints: exact-path and prefix routes (GET/HEAD by default, writes where a route asks),
+// keep-alive, per-step timeouts, bounded requests and
 // connections, and a stop that ends every session before it completes.
 // Beast stays inside server.cpp; this header is light on purpose.
 #pragma once
@@ -49,9 +50,14 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Before start(). A read route answers GET and HEAD; a write route POST only.
-  enum class Methods { read, write };
+  // Before start(). A read route answers GET and HEAD; a write route POST
+  // only; a resource route GET, HEAD, POST, PUT, PATCH and DELETE (the
+  // handler tells them apart and answers 405 itself).
+  enum class Methods { read, write, resource };
   void route(std::string path, Handler handler, Methods methods = Methods::read);
+  // Every path under `prefix` (which ends in '/') not matched exactly;
+  // the longest prefix wins.
+  void route_prefix(std::string prefix, Handler handler, Methods methods = Methods::read);
   // Binds and starts accepting. "" on success, else the error naming the address.
   std::string start();
   std::uint16_t port() const;

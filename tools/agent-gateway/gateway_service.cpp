@@ -402,6 +402,11 @@ std::vector<std::string> GatewayService::reload_store() {
   return changed;
 }
 
+void GatewayService::with_store(const std::function<void(ConfigStore&)>& f) {
+  std::lock_guard lock(store_mu_);
+  f(store_);
+}
+
 GatewayService::CommandQueued GatewayService::send_command(const AgentKey& key,
                                                            monitoring::CommandRequest command) {
   std::lock_guard lock(channels_mu_);

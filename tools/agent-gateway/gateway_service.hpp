@@ -17,6 +17,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -57,6 +58,9 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   // Rereads the store; pushes new config to the open control streams of the
   // tenants whose sources changed. Returns those tenants.
   std::vector<std::string> reload_store();
+  // Runs `f` on the store under its lock: an admin edit reads, changes and
+  // writes a tenant's file without losing a concurrent one. reload_store() after.
+  void with_store(const std::function<void(ConfigStore&)>& f);
 
   // Queues a command for the agent's open ControlStream; the agent's ack and
   // result land in the state's command records.

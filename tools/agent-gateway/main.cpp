@@ -4,9 +4,11 @@
 #include "net/io_pool.hpp"
 #include "net/read_file.hpp"
 #include "tools/agent-gateway/admin/admin_routes.hpp"
+#include "tools/agent-gateway/admin/source_routes.hpp"
 #include "tools/agent-gateway/config/size_suffix.hpp"
 #include "tools/agent-gateway/gateway_service.hpp"
 #include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/status/status_page.hpp"
 #include "tools/agent-gateway/unix_clock.hpp"
 
 #include <malloc.h>
@@ -60,7 +62,8 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("listen", po::value(&f.listen)->default_value("127.0.0.1:50052"),
      "gRPC address host:port (port 0: chosen by the OS, printed on the ready line)")
     ("http-listen", po::value(&f.http_listen)->default_value("127.0.0.1:0"),
-     "status endpoint host:port (GET /status, /healthz); empty disables it")
+     "HTTP endpoint host:port (status page /, /status, /inventory, /healthz, admin API); "
+     "empty disables it")
     ("admin-token-file", po::value(&f.admin_token_file),
      "file whose first line is the admin API's bearer token (16+ characters); "
      "without it the admin endpoints answer 403")
@@ -250,6 +253,9 @@ int run(const Flags& f) {
     sr::net::http::ServerOptions hopts;
     hopts.listen = f.http_listen;
     http = std::make_unique<sr::net::http::Server>(pool.executor(), hopts);
+    http->route("/", [](const sr::net::http::Request&) {
+      return sr::net::http::Response{200, "text/html; charset=utf-8", std::string(status_page_html())};
+    });
     http->route("/healthz", [](const sr::net::http::Request&) {
       return sr::net::http::Response{200, "application/json", R"({"status":"ok"})"};
     });
@@ -261,6 +267,7 @@ int run(const Flags& f) {
         return sr::net::http::Response{200, "application/json", inventory.summary_json()};
       });
     add_admin_routes(*http, service, admin_token);
+    add_source_routes(*http, service, state, admin_token);
     if (auto err = http->start(); !err.empty()) {
       log("error", "status endpoint: {}", err);
       server->Shutdown();

@@ -35,6 +35,13 @@ struct Fixture {
           return Response{201, "text/plain", r.method + "|" + r.authorization + "|" + r.body};
         },
         Server::Methods::write);
+    server.route_prefix(
+        "/things/",
+        [](const Request& r) { return Response{200, "text/plain", "things " + r.method + " " + r.target}; },
+        Server::Methods::resource);
+    server.route_prefix("/things/special/", [](const Request& r) {
+      return Response{200, "text/plain", "special " + r.target};
+    });
     pool.start();
     auto err = server.start();
     if (!err.empty()) FAIL(err);
@@ -131,6 +138,29 @@ TEST_CASE("a write route takes POST with its body and Authorization header, noth
   CHECK(get.result_int() == 405);
   CHECK(get[bhttp::field::allow] == "POST");
   CHECK(get.body() == R"({"error":"only POST"})");
+}
+
+TEST_CASE("prefix routes: the longest prefix wins, exact routes first, the prefix alone is not matched",
+          "[http]") {
+  Fixture fx;
+  auto s = fx.connect();
+  auto a = fx.get(s, "/things/a/b?q=1");
+  CHECK(a.result_int() == 200);
+  CHECK(a.body() == "things GET /things/a/b?q=1");
+  auto del = fx.get(s, "/things/a", bhttp::verb::delete_);
+  CHECK(del.body() == "things DELETE /things/a");
+  auto patch = fx.get(s, "/things/a", bhttp::verb::patch);
+  CHECK(patch.body() == "things PATCH /things/a");
+  auto special = fx.get(s, "/things/special/x");
+  CHECK(special.body() == "special /things/special/x");
+  auto special_post = fx.get(s, "/things/special/x", bhttp::verb::post);  // a read route
+  CHECK(special_post.result_int() == 405);
+  CHECK(special_post[bhttp::field::allow] == "GET, HEAD");
+  CHECK(fx.get(s, "/things/").result_int() == 404);
+  CHECK(fx.get(s, "/thingsx").result_int() == 404);
+  auto options = fx.get(s, "/things/a", bhttp::verb::options);
+  CHECK(options.result_int() == 405);
+  CHECK(options[bhttp::field::allow] == "GET, HEAD, POST, PUT, PATCH, DELETE");
 }
 
 TEST_CASE("malformed and oversized requests are refused and counted", "[http]") {

@@ -1,5 +1,6 @@
 #include "tools/agent-gateway/admin/admin_routes.hpp"
 
+#include "tools/agent-gateway/admin/admin_auth.hpp"
 #include "tools/agent-gateway/admin/command_order.hpp"
 #include "tools/agent-gateway/log.hpp"
 #include "tools/agent-gateway/unix_clock.hpp"
@@ -20,15 +21,6 @@ namespace {
 
 Response error(unsigned status, const std::string& message) {
   return {status, "application/json", json::serialize(json::object{{"error", message}})};
-}
-
-// "" when the request may go on, else the refusal.
-std::optional<Response> refuse_unauthorised(const AdminToken& token, const Request& req) {
-  if (!token.enabled())
-    return error(403, "the admin API is disabled: start the gateway with --admin-token-file");
-  if (!token.allows(req.authorization))
-    return error(401, "missing or wrong admin token (Authorization: Bearer <token>)");
-  return std::nullopt;
 }
 
 Response post_command(GatewayService& service, const Request& req, std::uint64_t sequence) {

@@ -295,6 +295,38 @@ std::vector<std::string> ConfigStore::tenants() const {
   return out;
 }
 
+net::Expected<json::object> ConfigStore::document(const std::string& tenant) const {
+  using Result = net::Expected<json::object>;
+  const auto path = dir_ / (tenant + ".json");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return json::object{};
+  std::string error;
+  auto text = read_small_file(path, error);
+  if (!text) return Result::failure(error);
+  auto doc = parse_file(path.filename().string(), *text, error);
+  if (!doc) return Result::failure(error);
+  if (!doc->is_object()) return Result::failure(path.filename().string() + ": top level must be a JSON object");
+  return std::move(doc->as_object());
+}
+
+std::string ConfigStore::write_document(const std::string& tenant, const json::object& doc) {
+  const auto path = dir_ / (tenant + ".json");
+  const auto tmp = dir_ / ("." + tenant + ".json.tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << json::serialize(doc) << '\n';
+    out.flush();
+    if (!out) return tmp.string() + ": cannot write";
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return path.string() + ": cannot replace: " + ec.message();
+  }
+  return {};
+}
+
 std::string canonical_json(std::string_view json_text) { return canonical(json::parse(json_text)); }
 
 }  // namespace sr::gateway

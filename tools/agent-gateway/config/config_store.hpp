@@ -15,6 +15,10 @@
 // Not thread-safe: the gateway calls it under one lock.
 #pragma once
 
+#include "net/expected.hpp"
+
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -45,6 +49,14 @@ class ConfigStore {
   AgentConfig config_for(const std::string& tenant, const std::string& agent_id) const;
   std::vector<std::string> errors() const;
   std::vector<std::string> tenants() const;
+
+  // For edits (the admin API). The tenant's file as written, store keys and
+  // all ({} when there is none); an error naming the file when it cannot be
+  // read or parsed: an edit would lose what is there.
+  net::Expected<boost::json::object> document(const std::string& tenant) const;
+  // Writes the tenant's file atomically (a dot-file beside it, then rename):
+  // readers see the old file or the new one. "" or the error. reload() picks it up.
+  std::string write_document(const std::string& tenant, const boost::json::object& doc);
 
  private:
   struct Tenant;

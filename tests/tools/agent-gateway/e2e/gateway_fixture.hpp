@@ -52,6 +52,7 @@ class GatewayFixture {
   // SIGKILL, as a crash or an OOM kill would end it; no exit check after.
   void kill_hard();
   const std::string& grpc_address() const { return grpc_address_; }
+  const std::string& http_address() const { return http_address_; }
 
  private:
   TempDir root_dir_{"sr-gateway-test"};  // config/, sink/ and data/, removed last
