@@ -36,6 +36,7 @@
 #include <iostream>
 #include <mutex>
 #include <set>
+#include <thread>
 
 namespace {
 
@@ -49,7 +50,7 @@ struct Flags {
   GatewayOptions gateway;
   bool no_inventory = false;
   unsigned threads = 1;
-  int store_poll_ms = 1000, sink_delay_ms = 0, shutdown_grace_s = 5;
+  int store_poll_ms = 1000, sink_delay_ms = 0, ingest_delay_ms = 0, shutdown_grace_s = 5;
 };
 
 constexpr int kUsage = 64;
@@ -90,6 +91,8 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
      "how often the config store is checked for edits")
     ("sink-delay-ms", po::value(&f.sink_delay_ms)->default_value(0),
      "test hook: wait this long after each chunk, as a slow sink would")
+    ("ingest-delay-ms", po::value(&f.ingest_delay_ms)->default_value(0),
+     "test hook: wait this long before each inventory write, as a slow database would")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
     ("shutdown-grace", po::value(&f.shutdown_grace_s)->default_value(5),
      "seconds calls may take to finish on SIGTERM/SIGINT");
@@ -171,7 +174,7 @@ struct Inventory {
   std::unique_ptr<inventory::Ingestor> ingestor;
   std::mutex reader_mu;
 
-  std::string open(const std::string& dir) {
+  std::string open(const std::string& dir, std::chrono::milliseconds write_delay) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return "data dir " + dir + ": " + ec.message();
@@ -185,6 +188,8 @@ struct Inventory {
     std::vector<std::string> warnings;
     auto options = inventory::IngestorOptions::from_environment(warnings);
     for (const auto& w : warnings) log("warn", "{}", w);
+    if (write_delay.count() > 0)
+      options.before_write = [write_delay] { std::this_thread::sleep_for(write_delay); };  // the writer's own thread
     ingestor = std::make_unique<inventory::Ingestor>(*writer, options);
     log("info", "inventory: {} (coalesce {} ms, queue {} chunks, {} in flight)", file.string(),
         options.coalesce.count(), options.queue_max_chunks, options.max_inflight);
@@ -205,6 +210,7 @@ struct Inventory {
       }
     }
     boost::json::object ingest{{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
+                               {"pushes_delayed", c.pushes_delayed},
                                {"transactions", c.transactions},         {"devices_written", c.devices_written},
                                {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},
                                {"max_queue_depth", c.max_queue_depth},   {"created", c.totals.created},
@@ -228,7 +234,7 @@ int run(const Flags& f) {
   service.reload_store();
   Inventory inventory;
   if (!f.data_dir.empty()) {
-    if (auto err = inventory.open(f.data_dir); !err.empty()) {
+    if (auto err = inventory.open(f.data_dir, std::chrono::milliseconds(f.ingest_delay_ms)); !err.empty()) {
       log("error", "{}", err);
       return 1;
     }

@@ -12,6 +12,15 @@ work=$(sed -n 's/^demo: working in \([^ ]*\).*/\1/p' "$out")
 grep -q '^tenant acme: .* canonical devices' "$out" || { echo "FAIL: no canonical inventory for acme"; exit 1; }
 grep -q '^tenant globex: 800 canonical devices' "$out" || { echo "FAIL: globex's inventory is not its 800 devices"; exit 1; }
 grep -q ', 0 errors$' "$out" || { echo "FAIL: ingest errors"; exit 1; }
+# Every source's first run, as its agent's heartbeat reported it.
+for line in '^acme +armis-hq +armis +on acme-agent +ok +3,000 devices' \
+            '^acme +lab-faker +faker +on acme-agent +ok +1,500 devices' \
+            '^acme +netbox-dc +netbox +on acme-agent +ok ' \
+            '^globex +globex-lab +faker +on globex-agent +ok +800 devices'; do
+  grep -Eq "$line" "$out" || { echo "FAIL: no source line matching '$line'"; exit 1; }
+done
+grep -q '^status page: *http://' "$out" || { echo "FAIL: no status page URL"; exit 1; }
+grep -q 'demo-api-secret\|demo-netbox-token\|never-logged' "$out" && { echo "FAIL: a credential in the output"; exit 1; }
 # Any process whose command line names the demo's directory is left behind
 # (/proc directly: a minimal system has no pgrep).
 left=()

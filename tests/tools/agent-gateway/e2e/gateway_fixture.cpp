@@ -69,9 +69,9 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
                                 "--key",        (pki / "gateway" / "server.key").string(),
                                 "--ca-dir",     (pki / "ca").string(),
                                 "--config-dir", (root_ / "config").string(),
-                                "--sink-dir",   sink_dir().string(),
                                 "--data-dir",   data_dir().string(),
                                 "--store-poll-ms", "50"};
+  if (options.raw_record) args.insert(args.end(), {"--sink-dir", sink_dir().string()});
   if (!options.admin_token.empty()) {
     std::ofstream(root_ / "admin-token") << options.admin_token << "\n";
     args.insert(args.end(), {"--admin-token-file", (root_ / "admin-token").string()});

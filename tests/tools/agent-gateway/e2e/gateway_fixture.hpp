@@ -29,6 +29,7 @@ struct GatewayFixtureOptions {
   std::vector<std::string> extra_args;
   std::vector<std::string> extra_env;
   std::string admin_token;  // non-empty: written to a file, passed as --admin-token-file
+  bool raw_record = true;   // --sink-dir: the NDJSON record tests compare byte for byte
 };
 
 class GatewayFixture {
