@@ -10,6 +10,7 @@
 #include "agent/control/control_plane.hpp"
 #include "agent/process/startup_pages.hpp"
 #include "agent/state/config_cache.hpp"
+#include "agent/state/state_dir.hpp"
 #include "agent/sync_once/sync_once.hpp"
 #include "net/log/logger.hpp"
 #include "agent/version.hpp"
@@ -187,6 +188,14 @@ int run(const po::variables_map& vm) {
   auto max = duration_flag(vm, "backoff-max");
   if (!initial || !max) return kExitUsage;
 
+  if (!config.state_dir.empty()) {
+    auto prepared = sr::agent::prepare_state_dir(config.state_dir);
+    if (!prepared) {
+      sr::log::error("bootstrap", prepared.error());
+      return kExitConfig;
+    }
+    if (!prepared->empty()) sr::log::warn("bootstrap", *prepared);
+  }
   auto spool = sr::sync::SpoolStore::open(
       {config.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(config.state_dir) / "spool",
        static_cast<std::size_t>(config.spool_memory), config.spool_disk_cap});

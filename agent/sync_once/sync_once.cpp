@@ -1,5 +1,7 @@
 #include "agent/sync_once/sync_once.hpp"
 
+#include "agent/state/state_dir.hpp"
+
 #include "net/io_pool.hpp"
 #include "net/log/logger.hpp"
 #include "net/read_file.hpp"
@@ -98,6 +100,14 @@ int sync_once(const SyncOnceOptions& o) {
       return 78;
     }
     out = &file;
+  }
+  if (!o.state_dir.empty()) {
+    auto prepared = prepare_state_dir(o.state_dir);
+    if (!prepared) {
+      std::cerr << "serviceradar-agent sync: " << prepared.error() << "\n";
+      return 78;
+    }
+    if (!prepared->empty()) std::cerr << "serviceradar-agent sync: warning: " << *prepared << "\n";
   }
   auto spool = sync::SpoolStore::open({o.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(o.state_dir) / "spool",
                                        static_cast<std::size_t>(o.spool_memory), o.spool_disk_cap});

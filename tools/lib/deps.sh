@@ -1,4 +1,4 @@
-# Sourced by tools/test and tools/demo: installs the Debian 12 packages the
+# Sourced by tools/test, tools/demo and tools/fuzz: installs the Debian 12 packages the
 # build needs, and only those that are missing. Nothing else is downloaded.
 
 SR_PACKAGES=(
@@ -8,9 +8,10 @@ SR_PACKAGES=(
   libssl-dev openssl libfmt-dev zlib1g-dev libsqlite3-dev catch2
 )
 
+# Extra package names (e.g. tools/fuzz's clang) may be given as arguments.
 sr_missing_packages() {
   local pkg
-  for pkg in "${SR_PACKAGES[@]}"; do
+  for pkg in "${SR_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$' \
       || printf '%s\n' "$pkg"
   done
@@ -18,7 +19,7 @@ sr_missing_packages() {
 
 sr_install_deps() {
   local missing
-  mapfile -t missing < <(sr_missing_packages)
+  mapfile -t missing < <(sr_missing_packages "$@")
   ((${#missing[@]} == 0)) && return 0
   echo "installing missing packages: ${missing[*]}"
   local sudo=()

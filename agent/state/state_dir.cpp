@@ -1,0 +1,27 @@
+#include "agent/state/state_dir.hpp"
+
+#include <fmt/core.h>
+
+namespace sr::agent {
+
+namespace fs = std::filesystem;
+
+net::Expected<std::string> prepare_state_dir(const fs::path& dir) {
+  using Result = net::Expected<std::string>;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Result::failure(fmt::format("state_dir {}: cannot create: {}", dir.string(), ec.message()));
+  const auto status = fs::status(dir, ec);
+  if (ec) return Result::failure(fmt::format("state_dir {}: {}", dir.string(), ec.message()));
+  if (!fs::is_directory(status)) return Result::failure(fmt::format("state_dir {}: not a directory", dir.string()));
+  const auto open_to_others = status.permissions() & (fs::perms::group_all | fs::perms::others_all);
+  if (open_to_others == fs::perms::none && (status.permissions() & fs::perms::owner_all) == fs::perms::owner_all)
+    return std::string();
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return Result::failure(fmt::format("state_dir {}: cannot make it private (0700): {}", dir.string(), ec.message()));
+  return open_to_others == fs::perms::none
+             ? std::string()
+             : fmt::format("state_dir {} was open to other users: now 0700", dir.string());
+}
+
+}  // namespace sr::agent

@@ -1,0 +1,18 @@
+// The agent's state directory (config cache, spool, per-source state): made
+// if missing, and kept private. Spooled device data and the sealed config are
+// nobody else's business, whatever the umask or an installer did.
+#pragma once
+
+#include "net/expected.hpp"
+
+#include <filesystem>
+#include <string>
+
+namespace sr::agent {
+
+// Creates `dir` (and parents) as needed and makes it 0700. The answer is a
+// note worth a warning ("" when nothing had to be tightened), or the error
+// naming the directory.
+net::Expected<std::string> prepare_state_dir(const std::filesystem::path& dir);
+
+}  // namespace sr::agent

@@ -1,0 +1,20 @@
+// config_json as the gateway sends it: parse_sources and every setting a
+// source may look up must hold on any input.
+#include "sync/config/source_config.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto parsed = sr::sync::parse_sources(text);
+  for (const auto& s : parsed.sources)
+    for (const char* key : {"page_size", "max_page_bytes", "request_timeout", "total_devices", "seed"})
+      (void)s.setting(key);
+  (void)sr::sync::parse_bool_text(text);
+  (void)sr::sync::parse_int_text(text);
+  (void)sr::sync::parse_size_text(text);
+  (void)sr::sync::validate_cidr(text);
+  return 0;
+}
