@@ -8,6 +8,7 @@
 //   serviceradar-agent version
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
+#include "agent/process/loop_lag.hpp"
 #include "agent/process/startup_pages.hpp"
 #include "agent/state/config_cache.hpp"
 #include "agent/state/state_dir.hpp"
@@ -261,6 +262,9 @@ int run(const po::variables_map& vm) {
   sr::log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
                                  version(), id->agent_id, id->partition, config.gateway_addr));
 
+  // Measured every 250 ms: four wake-ups a second cost nothing an idle agent notices.
+  sr::agent::LoopLagProbe lag(asio::make_strand(pool.executor()), std::chrono::milliseconds(250));
+
   // /healthz, /readyz and /metrics, only when an address is configured.
   std::unique_ptr<sr::net::http::Server> http;
   if (!config.metrics_addr.empty()) {
@@ -274,9 +278,9 @@ int run(const po::variables_map& vm) {
       return control.ready() ? Response{200, "application/json", R"({"ready":true})"}
                              : Response{503, "application/json", R"({"ready":false})"};
     });
-    http->route("/metrics", [&control, &runtime, &sender](const Request&) {
+    http->route("/metrics", [&control, &runtime, &sender, &lag](const Request&) {
       return Response{200, "text/plain; version=0.0.4",
-                      control.metrics_text() + runtime.metrics_text() + sender.metrics_text()};
+                      control.metrics_text() + runtime.metrics_text() + sender.metrics_text() + lag.metrics_text()};
     });
     if (auto err = http->start(); !err.empty()) {
       sr::log::error("bootstrap", "metrics_addr: " + err);
@@ -325,6 +329,7 @@ int run(const po::variables_map& vm) {
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (!ec) signalled.set_value(sig);
   });
+  lag.start();
   pool.start();
 
   const int sig = signalled.get_future().get();
@@ -345,6 +350,7 @@ int run(const po::variables_map& vm) {
   asio::post(pool.executor(), [&] {
     hangup.cancel();
     trim_timer.cancel();
+    lag.stop();
   });
   const auto after = std::max(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1));
   const bool clean = finished.get_future().wait_until(after) == std::future_status::ready &&

@@ -207,6 +207,13 @@ TEST_CASE("/healthz, /readyz and /metrics follow the agent's state", "[agent][co
     CHECK(metrics.find("serviceradar_agent_ready 1") != std::string::npos);
     CHECK(metrics.find(R"(serviceradar_agent_rpc_total{method="Hello",code="0"} 1)") != std::string::npos);
     CHECK(metrics.find(R"(serviceradar_agent_config_info{version="v)") != std::string::npos);
+    // The event loop's lag probe has measured at least once (every 250 ms).
+    CHECK(eventually([&] {
+      const std::string name = "serviceradar_agent_event_loop_lag_max_seconds ";
+      const auto m = http_request(http, "/metrics").second;
+      const auto at = m.find("\n" + name);
+      return at != std::string::npos && std::stod(m.substr(at + 1 + name.size())) > 0;  // a timer is never early
+    }));
   }  // the gateway goes away: the agent is alive but no longer ready
   CHECK(eventually([&] { return http_request(http, "/readyz").first == 503; }));
   CHECK(http_request(http, "/healthz").first == 200);
