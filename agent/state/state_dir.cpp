@@ -9,8 +9,14 @@ namespace fs = std::filesystem;
 net::Expected<std::string> prepare_state_dir(const fs::path& dir) {
   using Result = net::Expected<std::string>;
   std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Result::failure(fmt::format("state_dir {}: cannot create: {}", dir.string(), ec.message()));
+  if (!fs::exists(dir, ec)) {
+    // Made private from the start: no window in which others could look in.
+    if (dir.has_parent_path()) fs::create_directories(dir.parent_path(), ec);
+    if (!ec && !fs::create_directory(dir, ec) && !ec) ec = std::make_error_code(std::errc::file_exists);
+    if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) return Result::failure(fmt::format("state_dir {}: cannot create: {}", dir.string(), ec.message()));
+    return std::string();
+  }
   const auto status = fs::status(dir, ec);
   if (ec) return Result::failure(fmt::format("state_dir {}: {}", dir.string(), ec.message()));
   if (!fs::is_directory(status)) return Result::failure(fmt::format("state_dir {}: not a directory", dir.string()));

@@ -175,6 +175,13 @@ TEST_CASE("certificates that must not be trusted are refused at the TLS stage",
   }
 }
 
+TEST_CASE("what errors show of a URL: no userinfo, query or fragment", "[https][client]") {
+  using sr::net::https::safe_url;
+  CHECK(safe_url(boost::urls::url("https://user:pw@armis.example:8443/api/v1/?api_key=SECRET#frag")) ==
+        "https://armis.example:8443/api/v1/");
+  CHECK(safe_url(boost::urls::url("https://token@netbox.example")) == "https://netbox.example/");
+}
+
 TEST_CASE("the system trust store does not know the test CA; insecure_skip_verify accepts it",
           "[https][client][tls]") {
   Server srv([](const ServerRequest&) { return ok("{}"); }, "https-self-signed");

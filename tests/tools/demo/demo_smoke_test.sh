@@ -19,6 +19,7 @@ for line in '^acme +armis-hq +armis +on acme-agent +ok +3,000 devices' \
             '^globex +globex-lab +faker +on globex-agent +ok +800 devices'; do
   grep -Eq "$line" "$out" || { echo "FAIL: no source line matching '$line'"; exit 1; }
 done
+grep -q 'was open to other users' "$out" && { echo "FAIL: the agent warned about a state dir it made itself"; exit 1; }
 grep -q '^status page: *http://' "$out" || { echo "FAIL: no status page URL"; exit 1; }
 grep -q 'demo-api-secret\|demo-netbox-token\|never-logged' "$out" && { echo "FAIL: a credential in the output"; exit 1; }
 # Any process whose command line names the demo's directory is left behind
