@@ -281,7 +281,9 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
             chunker.recycle(std::move(sealed->bodies));  // spilled: its buffer is free again
           }
         }
-        stats_.update(src.name, [&](SourceStats& s) { s.devices_so_far += batch.size(); });
+        // A count, not the binding: clang before 16 cannot capture structured bindings.
+        const auto taken = batch.size();
+        stats_.update(src.name, [&](SourceStats& s) { s.devices_so_far += taken; });
       }
       if (auto last = chunker.finish())
         if (auto err = run->spool->add(std::move(*last)); !err.empty()) co_return "spool: " + err;

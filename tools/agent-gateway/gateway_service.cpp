@@ -267,8 +267,9 @@ struct GatewayService::Calls {
     if (!caller.status.ok()) co_return caller.status;
     const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
     auto channel = g->open_channel(key);
+    const auto& hello = first.hello();  // clang before 16 cannot capture a structured binding
     g->state_.update_agent(key, [&](AgentRecord& r) {
-      record_seen(r, caller, first.hello(), unix_now());
+      record_seen(r, caller, hello, unix_now());
       r.control_stream_open = true;
     });
     if (first.hello().config_version() != g->config_for(key).config_version)
@@ -289,8 +290,9 @@ struct GatewayService::Calls {
       if (msg.has_hello())
         co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "hello sent twice");
       if (msg.has_config_ack()) {
+        const auto& acked = msg.config_ack().config_version();  // (a binding cannot be captured before clang 16)
         g->state_.update_agent(key, [&](AgentRecord& r) {
-          r.config_acked = msg.config_ack().config_version();
+          r.config_acked = acked;
           r.last_seen = unix_now();
         });
         log("info", "config {} acknowledged by agent '{}' (tenant '{}')",
