@@ -2,15 +2,15 @@
 #include "sync/adapters/netbox/netbox_page.hpp"
 #include "sync/adapters/netbox/netbox_source.hpp"
 #include "sync/device/device_update.hpp"
+#include "tests/fuzz/split_input.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const std::string_view all(reinterpret_cast<const char*>(data + 1), size - 1);
-  const std::size_t cut = all.empty() ? 0 : data[0] % (all.size() + 1);
+  const auto input = sr::fuzz::split_input(data, size);
+  if (!input) return 0;
   sr::sync::RunInfo info;
   info.partition = "default";
   info.timestamp = "2026-01-01T00:00:00Z";
@@ -23,6 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return true;
   });
-  if (parser.feed(all.substr(0, cut)).empty() && parser.feed(all.substr(cut)).empty()) (void)parser.finish();
+  sr::fuzz::feed_in_two(parser, *input);
   return 0;
 }

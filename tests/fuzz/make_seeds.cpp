@@ -8,7 +8,6 @@
 #include "tools/fake-inventory/apis/armis_api.hpp"
 #include "tools/fake-inventory/apis/netbox_api.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -24,24 +23,8 @@ void write(const fs::path& dir, const std::string& name, const std::string& byte
   std::ofstream(dir / name, std::ios::binary) << bytes;
 }
 
-// The page targets take one leading byte: where the body is split in two.
+// The page targets take one leading byte: where the body is split in two (split_input.hpp).
 std::string split_prefixed(const std::string& page) { return std::string(1, static_cast<char>(page.size() / 3)) + page; }
-
-std::vector<std::string> armis_pages(std::uint64_t devices, std::uint64_t page) {
-  sr::fake::ArmisApiOptions o;
-  o.inventory = {devices, 7, 0.05};
-  o.api_key = "key";
-  o.api_secret = "secret";
-  sr::fake::ArmisApi api(o);
-  const auto login = api.handle({"POST", "/api/v1/access_token/", R"({"api_key":"key","api_secret":"secret"})",
-                                 {{"content-type", "application/json"}}});
-  const auto token = boost::json::parse(login.body).at("data").at("access_token").as_string();
-  const std::map<std::string, std::string> auth{{"authorization", "Bearer " + std::string(token)}};
-  std::vector<std::string> pages;
-  for (std::uint64_t from = 0; from < devices; from += page)
-    pages.push_back(api.handle({"GET", fmt::format("/api/v1/search/?from={}&length={}", from, page), "", auth}).body);
-  return pages;
-}
 
 std::vector<std::string> netbox_pages(std::uint64_t devices, std::uint64_t page) {
   sr::fake::NetboxApiOptions o;
@@ -85,7 +68,7 @@ int main(int argc, char** argv) {
   }
   const fs::path out = argv[1];
   int n = 0;
-  for (const auto& page : armis_pages(12, 4)) {
+  for (const auto& page : sr::fake::render_armis_pages(12, 7, 4)) {
     write(out / "fuzz_armis_page", fmt::format("fake-{}", n), split_prefixed(page));
     write(out / "fuzz_device_batch", fmt::format("fake-{}", n++), chunk_message(page));
   }

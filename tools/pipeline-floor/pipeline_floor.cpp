@@ -13,12 +13,10 @@
 #include "sync/pipeline/chunker.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,24 +24,6 @@
 namespace {
 
 using namespace sr::sync;
-
-// The pages exactly as tools/fake-inventory serves them: its Armis API,
-// asked for a token and then for every page.
-std::vector<std::string> render_pages(std::uint64_t devices, std::uint64_t page) {
-  sr::fake::ArmisApiOptions o;
-  o.inventory = {devices, 1, 0.05};
-  o.api_key = "key";
-  o.api_secret = "secret";
-  sr::fake::ArmisApi api(o);
-  const auto login = api.handle({"POST", "/api/v1/access_token/", R"({"api_key":"key","api_secret":"secret"})",
-                                 {{"content-type", "application/json"}}});
-  const auto token = boost::json::parse(login.body).at("data").at("access_token").as_string();
-  const std::map<std::string, std::string> auth{{"authorization", "Bearer " + std::string(token)}};
-  std::vector<std::string> pages;
-  for (std::uint64_t from = 0; from < devices; from += page)
-    pages.push_back(api.handle({"GET", fmt::format("/api/v1/search/?from={}&length={}", from, page), "", auth}).body);
-  return pages;
-}
 
 enum class Stage { parse, map, chunk };
 
@@ -91,7 +71,7 @@ int main(int argc, char** argv) {
   const auto devices = flag(argc, argv, "--devices", 200'000);
   const auto page = flag(argc, argv, "--page", 1000);
   const auto rounds = flag(argc, argv, "--rounds", 3);
-  const auto pages = render_pages(devices, page);
+  const auto pages = sr::fake::render_armis_pages(devices, 1, page);  // as fake-inventory serves them
   std::size_t bytes = 0;
   for (const auto& p : pages) bytes += p.size();
   RunInfo info;

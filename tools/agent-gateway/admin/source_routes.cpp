@@ -139,11 +139,18 @@ class SourceApi {
     return answer(200, json::object{{"tenant", tenant}, {"agents", std::move(out)}});
   }
 
-  json::object shown(const std::string& tenant, const std::string& name, const json::object& source) const {
+  // What the agents reported, read once per request (copies, under the state's lock).
+  struct Reports {
+    std::map<std::string, SourceRecord> sources;
+    std::map<AgentKey, AgentRecord> agents;
+  };
+  Reports reports_of(const std::string& tenant) const { return {state_.sources_of(tenant), state_.agents_of(tenant)}; }
+
+  static json::object shown(const std::string& name, const json::object& source, const Reports& reports) {
     json::object out = redacted_source(source);
     out["name"] = name;
     if (!out.contains("enabled")) out["enabled"] = true;
-    out["last_result"] = last_result(name, state_.sources_of(tenant), state_.agents_of(tenant));
+    out["last_result"] = last_result(name, reports.sources, reports.agents);
     return out;
   }
 
@@ -192,9 +199,10 @@ class SourceApi {
 
   Response list_sources(const std::string& tenant) {
     return with_document(tenant, [&](json::object& doc) {
+      const auto reports = reports_of(tenant);
       json::array out;
       for (const auto& [name, source] : sources_of(doc))
-        if (source.is_object()) out.push_back(shown(tenant, std::string(name), source.get_object()));
+        if (source.is_object()) out.push_back(shown(std::string(name), source.get_object(), reports));
       return EditResult{200, false, answer(200, json::object{{"tenant", tenant}, {"sources", std::move(out)}})};
     });
   }
@@ -204,7 +212,7 @@ class SourceApi {
       auto* source = sources_of(doc).if_contains(name);
       if (!source || !source->is_object())
         return refuse(404, "tenant '" + tenant + "' has no source '" + name + "'");
-      return EditResult{200, false, answer(200, shown(tenant, name, source->get_object()))};
+      return EditResult{200, false, answer(200, shown(name, source->get_object(), reports_of(tenant)))};
     });
   }
 
@@ -240,7 +248,7 @@ class SourceApi {
       if (sources.contains(name)) return refuse(409, "tenant '" + tenant + "' already has a source '" + name + "'");
       sources[name] = source;
       log("info", "admin: source '{}' ({}) created for tenant '{}'", name, std::string(source.at("type").as_string()), tenant);
-      auto shown_source = shown(tenant, name, source);
+      auto shown_source = shown(name, source, reports_of(tenant));
       shown_source["warnings"] = to_array(warnings);
       return EditResult{201, true, answer(201, shown_source)};
     });
@@ -263,7 +271,7 @@ class SourceApi {
       std::vector<std::string> keys;
       for (const auto& kv : patch) keys.emplace_back(kv.key());
       log("info", "admin: source '{}' of tenant '{}' changed ({})", name, tenant, join(keys));
-      auto out = shown(tenant, name, changed);
+      auto out = shown(name, changed, reports_of(tenant));
       out["warnings"] = to_array(warnings);
       return EditResult{200, true, answer(200, out)};
     });

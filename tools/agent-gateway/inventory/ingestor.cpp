@@ -154,16 +154,22 @@ struct Ingestor::Impl {
   static void settle_receipts(std::vector<IngestChunk>& batch,
                               const std::map<std::string, std::string>& failed) {
     for (auto& c : batch) {
-      if (!c.receipt) continue;
-      std::shared_ptr<Signal> sealed;
-      {
-        std::lock_guard lock(c.receipt->mu);
-        if (auto f = failed.find(c.tenant); f != failed.end() && c.receipt->error.empty())
-          c.receipt->error = f->second;
-        sealed = c.receipt->sealed;
-      }
-      if (sealed && c.devices.empty()) sealed->try_send(boost::system::error_code{});
+      const auto f = failed.find(c.tenant);
+      settle(c, f == failed.end() ? nullptr : &f->second);
     }
+  }
+
+  // Records `error` (if any, the first one wins) on the chunk's receipt; an
+  // end marker (no devices) then wakes the stream waiting in committed().
+  static void settle(const IngestChunk& c, const std::string* error) {
+    if (!c.receipt) return;
+    std::shared_ptr<Signal> sealed;
+    {
+      std::lock_guard lock(c.receipt->mu);
+      if (error && c.receipt->error.empty()) c.receipt->error = *error;
+      sealed = c.receipt->sealed;
+    }
+    if (sealed && c.devices.empty()) sealed->try_send(boost::system::error_code{});
   }
 
   // An empty tenant is stop()'s end marker: everything before it is written.
@@ -232,14 +238,8 @@ struct Ingestor::Impl {
   }
 
   static void refuse(const ChunkPtr& c) {
-    if (!c || !c->receipt) return;
-    std::shared_ptr<Signal> sealed;
-    {
-      std::lock_guard lock(c->receipt->mu);
-      if (c->receipt->error.empty()) c->receipt->error = "the gateway is stopping";
-      sealed = c->receipt->sealed;
-    }
-    if (sealed && c->devices.empty()) sealed->try_send(boost::system::error_code{});
+    static const std::string stopping = "the gateway is stopping";
+    if (c) settle(*c, &stopping);
   }
 };
 
@@ -255,8 +255,7 @@ std::shared_ptr<IngestReceipt> Ingestor::new_receipt() { return std::make_shared
 
 asio::awaitable<bool> Ingestor::push(IngestChunk chunk) {
   if (chunk.tenant.empty()) co_return false;  // every chunk belongs to a tenant
-  const bool empty = chunk.devices.empty();
-  if (empty) co_return true;  // nothing to write (an empty chunk would read as an end marker)
+  if (chunk.devices.empty()) co_return true;  // nothing to write (an empty chunk would read as an end marker)
   {
     std::lock_guard lock(impl_->mu);
     if (impl_->stopped) co_return false;

@@ -177,4 +177,20 @@ Reply ArmisApi::search(const ServerRequest& request) {
   return r;
 }
 
+std::vector<std::string> render_armis_pages(std::uint64_t devices, std::uint64_t seed, std::uint64_t page) {
+  ArmisApiOptions o;
+  o.inventory = {devices, seed, 0.05};
+  o.api_key = "key";
+  o.api_secret = "secret";
+  ArmisApi api(o);
+  const auto login = api.handle({"POST", "/api/v1/access_token/", R"({"api_key":"key","api_secret":"secret"})",
+                                 {{"content-type", "application/json"}}});
+  const auto token = boost::json::parse(login.body).at("data").at("access_token").as_string();
+  const std::map<std::string, std::string> auth{{"authorization", "Bearer " + std::string(token)}};
+  std::vector<std::string> pages;
+  for (std::uint64_t from = 0; from < devices; from += page)
+    pages.push_back(api.handle({"GET", fmt::format("/api/v1/search/?from={}&length={}", from, page), "", auth}).body);
+  return pages;
+}
+
 }  // namespace sr::fake

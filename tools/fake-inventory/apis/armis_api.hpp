@@ -12,6 +12,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace sr::fake {
 
@@ -64,5 +65,10 @@ class ArmisApi {
 
 // One device as Armis writes it (all MACs comma-joined in macAddress).
 std::string armis_device_json(const sync::faker::FakeDevice& d);
+
+// Every search page of a `devices`-device inventory (faker `seed`), `page`
+// devices each, exactly as the API serves them: asked for a token, then
+// for each page (tools/pipeline-floor, the fuzz seeds).
+std::vector<std::string> render_armis_pages(std::uint64_t devices, std::uint64_t seed, std::uint64_t page);
 
 }  // namespace sr::fake
