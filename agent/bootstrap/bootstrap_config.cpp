@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 namespace sr::agent {
@@ -140,8 +141,8 @@ bool known(const std::string& key) {
 }
 
 std::string apply_file(Setter& s, const std::string& path, std::vector<std::string>& warnings) {
-  auto text = net::read_file(path);
-  if (!text) return {};
+  auto text = net::read_small_file(path);
+  if (!text) return text.error();
   boost::system::error_code ec;
   auto doc = json::parse(*text, ec);
   if (ec) return fmt::format("{}: not JSON: {}", path, ec.message());
@@ -186,7 +187,7 @@ Result load_bootstrap(const std::string& file, bool file_required, const Environ
   Bootstrap out;
   Setter setter{out.config, {}};
   if (!file.empty()) {
-    if (!net::read_file(file)) {
+    if (!std::filesystem::exists(file)) {
       if (file_required) return Result::failure(file + ": cannot read the bootstrap file");
     } else if (auto bad = apply_file(setter, file, out.warnings); !bad.empty()) {
       return Result::failure(bad);

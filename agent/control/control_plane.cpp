@@ -154,6 +154,12 @@ std::string ControlPlane::config_version() const {
 
 void ControlPlane::apply(const std::string& version, const std::string& config_json,
                          const char* how) {
+  // Versions are content hashes: the push that opens every ControlStream
+  // repeats what GetConfig just delivered, and restarting on it would be noise.
+  if (applied_ && config_version() == version) {
+    log::debug("control", fmt::format("config {} ({}) is the one running", version, how));
+    return;
+  }
   auto sources = sync::parse_sources(config_json);
   // A config that is not JSON at all is refused whole; the last good one runs on.
   if (!sources.fatal.empty()) {

@@ -1,5 +1,7 @@
 #include "agent/process/loop_lag.hpp"
 
+#include "net/handler_timing.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <fmt/core.h>
@@ -50,6 +52,7 @@ void LoopLagProbe::stop() {
 }
 
 std::string LoopLagProbe::metrics_text() const {
+  const auto handlers = sr::net::handler_timing::stats();
   return fmt::format(
       "# HELP serviceradar_agent_event_loop_lag_seconds How late the last due timer ran.\n"
       "# TYPE serviceradar_agent_event_loop_lag_seconds gauge\n"
@@ -59,8 +62,15 @@ std::string LoopLagProbe::metrics_text() const {
       "serviceradar_agent_event_loop_lag_max_seconds {:.6f}\n"
       "# HELP serviceradar_agent_event_loop_stalls_total Timers that ran more than 100 ms late.\n"
       "# TYPE serviceradar_agent_event_loop_stalls_total counter\n"
-      "serviceradar_agent_event_loop_stalls_total {}\n",
-      state_->last_us.load() / 1e6, state_->max_us.load() / 1e6, state_->stalls.load());
+      "serviceradar_agent_event_loop_stalls_total {}\n"
+      "# HELP serviceradar_agent_handler_max_seconds The longest one handler held a pool thread.\n"
+      "# TYPE serviceradar_agent_handler_max_seconds gauge\n"
+      "serviceradar_agent_handler_max_seconds {:.6f}\n"
+      "# HELP serviceradar_agent_handler_stalls_total Handlers that held a pool thread over 100 ms.\n"
+      "# TYPE serviceradar_agent_handler_stalls_total counter\n"
+      "serviceradar_agent_handler_stalls_total {}\n",
+      state_->last_us.load() / 1e6, state_->max_us.load() / 1e6, state_->stalls.load(),
+      handlers.max_micros / 1e6, handlers.stalls);
 }
 
 }  // namespace sr::agent

@@ -4,6 +4,10 @@
 //   serviceradar_agent_event_loop_lag_seconds       the last measurement
 //   serviceradar_agent_event_loop_lag_max_seconds   the largest since start
 //   serviceradar_agent_event_loop_stalls_total      measurements over 100 ms
+// With several pool threads a timer runs on whichever is free, so one blocked
+// thread hides from it; the handler metrics (net/handler_timing) see each one:
+//   serviceradar_agent_handler_max_seconds          the longest a handler held a thread
+//   serviceradar_agent_handler_stalls_total         handlers that held one over 100 ms
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

@@ -66,9 +66,10 @@ struct Civil {
 
 std::optional<std::chrono::system_clock::time_point> to_time_point(const Civil& c) {
   namespace ch = std::chrono;
-  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Later dates
-  // (found by fuzzing: year 9026 overflowed) are not dates a server means.
-  if (c.year > 2200) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits: it spans 1677..2262. Dates
+  // outside 1900..2200 (found by fuzzing: years 9026, then 1026, overflowed)
+  // are not dates a server means.
+  if (c.year < 1900 || c.year > 2200) return std::nullopt;
   const ch::year_month_day ymd{ch::year{c.year}, ch::month{static_cast<unsigned>(c.month)},
                                ch::day{static_cast<unsigned>(c.day)}};
   if (!ymd.ok()) return std::nullopt;

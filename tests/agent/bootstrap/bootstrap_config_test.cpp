@@ -1,6 +1,7 @@
 // The agent's bootstrap: file, then environment, then flags; every error
 // names its source and key.
 #include "agent/bootstrap/bootstrap_config.hpp"
+#include "net/read_file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -96,6 +97,19 @@ TEST_CASE("a missing file matters only when asked for", "[agent][bootstrap]") {
   File bad("{not json");
   CHECK_THAT(load_bootstrap(bad.path.string(), true, env({}), kNoFlags).error(),
              Catch::StartsWith(bad.path.string() + ": not JSON: "));
+}
+
+TEST_CASE("a bootstrap file over the size cap is refused, naming it", "[agent][bootstrap]") {
+  // A wrong path can point at anything (a log, a disk image): read at most 16 MiB.
+  File huge(std::string((16u << 20) + 1, ' '));
+  const auto r = load_bootstrap(huge.path.string(), false, env({{"SR_GATEWAY_ADDR", "g:1"}}), kNoFlags);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error() == huge.path.string() + ": larger than the 16384 KiB a configuration file may be");
+  // Devices that report no size are capped too, and an unreadable path says why.
+  CHECK(sr::net::read_small_file("/dev/zero", 1024).error() ==
+        "/dev/zero: larger than the 1 KiB a configuration file may be");
+  CHECK(sr::net::read_small_file("/nonexistent/x.pem").error() ==
+        "/nonexistent/x.pem: cannot open (No such file or directory)");
 }
 
 TEST_CASE("the poll floor is a duration", "[agent][bootstrap]") {

@@ -33,10 +33,10 @@ std::string field_after(const std::string& text, const std::string& prefix) {
   return text.substr(start, text.find('"', start) - start);
 }
 
-GatewayFixtureOptions acme_store(std::vector<std::string> extra = {}) {
+GatewayFixtureOptions acme_store(std::vector<std::string> extra = {}, const char* config_poll = "1") {
   GatewayFixtureOptions o;
   o.stores = {{"acme", kStore}};
-  o.extra_args = {"--heartbeat-interval", "1", "--config-poll-interval", "1"};
+  o.extra_args = {"--heartbeat-interval", "1", "--config-poll-interval", config_poll};
   o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
   return o;
 }
@@ -45,7 +45,8 @@ GatewayFixtureOptions acme_store(std::vector<std::string> extra = {}) {
 
 TEST_CASE("the agent enrols, applies its config, follows a pushed edit and acks it",
           "[agent][control]") {
-  GatewayFixture gw(acme_store());
+  // GetConfig polls an hour apart: only the push can deliver the edit.
+  GatewayFixture gw(acme_store({}, "3600"));
   auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
   REQUIRE(agent->wait_for_log("enrolled with gateway agent-gateway-ref as agent-1 (tenant acme)"));
   REQUIRE(agent->wait_for_log("applied (enrolment): 1 source(s): armis-hq"));
@@ -70,7 +71,7 @@ TEST_CASE("the agent enrols, applies its config, follows a pushed edit and acks 
 TEST_CASE("commands over the ControlStream: unsupported and expired ones are answered as such",
           "[agent][control][commands]") {
   const std::string token = "admin-token-0123456789";
-  auto options = acme_store();
+  auto options = acme_store({}, "3600");  // the store edit at the end must come as a push
   options.admin_token = token;
   GatewayFixture gw(options);
   auto agent = start_agent(gw.grpc_address(), "agents/agent-1");
@@ -214,6 +215,14 @@ TEST_CASE("/healthz, /readyz and /metrics follow the agent's state", "[agent][co
       const auto at = m.find("\n" + name);
       return at != std::string::npos && std::stod(m.substr(at + 1 + name.size())) > 0;  // a timer is never early
     }));
+    // Every handler is timed on its thread; the TLS handshake alone took over a microsecond.
+    CHECK(eventually([&] {
+      const std::string name = "serviceradar_agent_handler_max_seconds ";
+      const auto m = http_request(http, "/metrics").second;
+      const auto at = m.find("\n" + name);
+      return at != std::string::npos && std::stod(m.substr(at + 1 + name.size())) > 0;
+    }));
+    CHECK(metrics.find("serviceradar_agent_handler_stalls_total ") != std::string::npos);
   }  // the gateway goes away: the agent is alive but no longer ready
   CHECK(eventually([&] { return http_request(http, "/readyz").first == 503; }));
   CHECK(http_request(http, "/healthz").first == 200);

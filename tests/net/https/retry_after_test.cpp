@@ -41,13 +41,16 @@ TEST_CASE("Retry-After as a date: the time left, never negative", "[https][retry
   CHECK(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", kExample + 500ms) == seconds(30));
 }
 
-TEST_CASE("dates past what the clock can hold are not dates (fuzzing found the overflow)", "[https][retry]") {
-  // tools/fuzz, fuzz_retry_after: "Wed Oct 2 07:28:00 9026" overflowed system_clock (UBSan).
+TEST_CASE("dates outside what the clock can hold are not dates (fuzzing found the overflows)", "[https][retry]") {
+  // tools/fuzz, fuzz_retry_after: "Wed Oct 2 07:28:00 9026" overflowed system_clock (UBSan),
+  // and after that fix, "Wed Oct 2 07:28:00 1026" did the same below zero.
   const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'764'000'000));
-  for (const char* text : {"Wed Oct 2 07:28:00 9026", "Wed, 02 Oct 9026 07:28:00 GMT", "Sun Nov  6 08:49:37 2263"}) {
+  for (const char* text : {"Wed Oct 2 07:28:00 9026", "Wed, 02 Oct 9026 07:28:00 GMT", "Sun Nov  6 08:49:37 2263",
+                           "Wed Oct 2 07:28:00 1026", "Wed, 02 Oct 0001 07:28:00 GMT", "Sun Nov  6 08:49:37 1899"}) {
     INFO(text);
     CHECK_FALSE(parse_http_date(text));
     CHECK_FALSE(parse_retry_after(text, now));
   }
   CHECK(parse_http_date("Wed, 02 Oct 2200 07:28:00 GMT"));  // the last year accepted
+  CHECK(parse_http_date("Mon, 01 Jan 1900 00:00:00 GMT"));  // the first
 }
