@@ -17,6 +17,7 @@
 #include "agent/version.hpp"
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
+#include "net/grpc_bridge/release_thread.hpp"
 #include "net/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
@@ -208,6 +209,8 @@ int run(const po::variables_map& vm) {
     sr::log::info("sync", fmt::format("removed {} spool file(s) left by an earlier run in {}",
                                       (*spool)->leftovers_removed(), (*spool)->dir().string()));
 
+  // Outlives the pool: gRPC channels are destroyed there, never on a pool thread.
+  sr::net::grpc_bridge::ReleaseThread grpc_releases;
   sr::net::IoPool pool(config.threads);
   auto work = asio::make_work_guard(pool.executor());
   auto strand = asio::make_strand(pool.executor());

@@ -9,6 +9,10 @@
 //
 // Counted is a handler's own time: a strand's batch or an inline dispatch
 // runs nested handlers, whose time is not charged to the one around them.
+// Wall time, so a thread preempted by a busy machine counts as held. The
+// figures are process-wide: every thread that runs Asio handlers (the agent
+// has only its pool; the reference gateway's SQLite writer, a thread of its
+// own that blocks by design, counts there too).
 // Cost: two steady_clock reads per handler; shared state is written only when
 // a handler sets a new maximum or stalls.
 //

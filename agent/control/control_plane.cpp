@@ -5,6 +5,7 @@
 #include "monitoring.grpc.pb.h"
 #include "net/grpc_bridge/client_bidi.hpp"
 #include "net/grpc_bridge/client_unary.hpp"
+#include "net/grpc_bridge/release_thread.hpp"
 #include "net/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
@@ -343,7 +344,9 @@ struct ControlPlane::Session {
 };
 
 asio::awaitable<std::string> ControlPlane::session() {
-  Session s{*this, monitoring::AgentGatewayService::NewStub(make_channel(config_)), 30, kDefaultPoll};
+  // Destroyed off the pool: a channel's destructor can block (release_thread.hpp).
+  Session s{*this, net::grpc_bridge::released_off_loop(monitoring::AgentGatewayService::NewStub(make_channel(config_))),
+            30, kDefaultPoll};
   // The sender uses this session's channel; it hears when the session ends.
   struct LinkGuard {
     ControlPlane& cp;
