@@ -210,8 +210,11 @@ TEST_CASE("committed() answers once every chunk of the stream is written", "[inv
   IngestorOptions o;
   o.coalesce = std::chrono::milliseconds(20);
   o.max_inflight = 2;  // the 5 chunks and the end marker span several writes
-  Ingestor ingestor(*store, o);
+  // Producers first, so they outlive the ingestor: a receipt's wake-up channel
+  // belongs to the producers' io_context, and the writer may hold the last
+  // reference until it stops (as the gateway stops its ingestor before its pool).
   Producers producers(2);
+  Ingestor ingestor(*store, o);
   auto answer = produce_and_commit(producers.pool, ingestor, "acme", 5, 100);
   REQUIRE(answer.wait_for(sr::test::event_timeout()) == std::future_status::ready);
   CHECK(answer.get() == "");
@@ -233,8 +236,8 @@ TEST_CASE("committed() reports a failed write, and the next stream still lands",
   Database other;
   REQUIRE(other.open(file.string()) == "");
   REQUIRE(other.exec("BEGIN EXCLUSIVE") == "");
+  Producers producers(2);  // outlives the ingestor, as above
   Ingestor ingestor(store, IngestorOptions{});
-  Producers producers(2);
   auto first = produce_and_commit(producers.pool, ingestor, "acme", 2, 10);
   REQUIRE(first.wait_for(sr::test::event_timeout()) == std::future_status::ready);
   const auto why = first.get();
