@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <tuple>
 
 namespace sr::net::https {
 
@@ -85,13 +86,33 @@ std::string safe_url(boost::urls::url_view url) {
   return out;
 }
 
+// One connection, TLS or plain: a plain one uses only the lowest layer of
+// its ssl_stream (the TLS layer is never touched). The helpers pick the layer.
 struct Connection {
-  Connection(const asio::any_io_executor& ex, asio::ssl::context& ctx) : stream(ex, ctx) {}
+  Connection(const asio::any_io_executor& ex, asio::ssl::context& ctx, bool use_tls)
+      : stream(ex, ctx), tls(use_tls) {}
   beast::ssl_stream<beast::tcp_stream> stream;
+  bool tls;
   beast::flat_buffer buffer;
   std::string key;
   Clock::time_point idle_since;
   auto& tcp() { return beast::get_lowest_layer(stream); }
+
+  template <class Message>
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(Message& m) {
+    if (tls) co_return co_await bhttp::async_write(stream, m, as_tuple);
+    co_return co_await bhttp::async_write(tcp(), m, as_tuple);
+  }
+  template <class Parser>
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_header(Parser& p) {
+    if (tls) co_return co_await bhttp::async_read_header(stream, buffer, p, as_tuple);
+    co_return co_await bhttp::async_read_header(tcp(), buffer, p, as_tuple);
+  }
+  template <class Parser>
+  asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read(Parser& p) {
+    if (tls) co_return co_await bhttp::async_read(stream, buffer, p, as_tuple);
+    co_return co_await bhttp::async_read(tcp(), buffer, p, as_tuple);
+  }
 };
 
 struct Client::Impl {
@@ -106,6 +127,7 @@ struct Client::Impl {
   std::unique_ptr<char[]> chunk = std::make_unique<char[]>(kReadChunk);
 
   struct Target {
+    bool tls = true;  // https://; http:// is plain TCP
     std::string host, port, host_header, key;
     const Proxy* proxy = nullptr;
   };
@@ -133,15 +155,20 @@ struct Client::Impl {
 };
 
 Expected<Client::Impl::Target> Client::Impl::target_of(boost::urls::url_view url) const {
-  if (lower(url.scheme()) != "https")
-    return Expected<Target>::failure("only https:// URLs are supported, not " + safe_url(url));
+  const auto scheme = lower(url.scheme());
+  if (scheme != "https" && scheme != "http")
+    return Expected<Target>::failure("only https:// and http:// URLs are supported, not " +
+                                     safe_url(url));
   if (url.host_address().empty()) return Expected<Target>::failure("URL has no host");
   Target t;
+  t.tls = scheme == "https";
   t.host = std::string(url.host_address());
-  t.port = url.has_port() ? std::string(url.port()) : "443";
+  t.port = url.has_port() ? std::string(url.port()) : t.tls ? "443" : "80";
   t.host_header = std::string(url.encoded_host_and_port());
   t.proxy = options.proxy.for_host(t.host);
-  t.key = std::string(url.encoded_host()) + ":" + t.port + (t.proxy ? "|" + t.proxy->display() : "");
+  // The scheme is part of the key: a plain connection never serves https, nor a TLS one http.
+  t.key = scheme + "://" + std::string(url.encoded_host()) + ":" + t.port +
+          (t.proxy ? "|" + t.proxy->display() : "");
   return t;
 }
 
@@ -196,7 +223,9 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::connect(Conn
   // segment until the peer's delayed ACK (tens of ms per page).
   boost::system::error_code ignored;
   c.tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
-  if (t.proxy) co_return co_await tunnel(c, t);
+  // https:// tunnels through the proxy; http:// sends absolute-form requests
+  // to it on this connection (proxies commonly refuse CONNECT to port 80).
+  if (t.proxy && t.tls) co_return co_await tunnel(c, t);
   co_return std::nullopt;
 }
 
@@ -271,7 +300,7 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
     const auto idle_deadline = Clock::now() + options.body_idle_timeout;
     const bool whole_body_limit = deadline < idle_deadline;
     c.tcp().expires_at(std::min(deadline, idle_deadline));
-    auto [ec, n] = co_await bhttp::async_read(c.stream, c.buffer, parser, as_tuple);
+    auto [ec, n] = co_await c.read(parser);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec == bhttp::error::body_limit)
       co_return Failure{Stage::body, too_large(), false};
@@ -307,12 +336,16 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
     result.retryable = retryable;
     return result;
   };
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method),
-                                         r.url.encoded_target().empty()
-                                             ? std::string_view("/")
-                                             : std::string_view(r.url.encoded_target()),
-                                         11};
+  std::string target =
+      r.url.encoded_target().empty() ? std::string("/") : std::string(r.url.encoded_target());
+  if (!target.starts_with('/')) target.insert(0, "/");
+  // Plain http through a proxy: the absolute form, no userinfo or fragment.
+  const bool absolute_form = t.proxy && !t.tls;
+  if (absolute_form) target = "http://" + t.host_header + target;
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(r.method), target, 11};
   req.set(bhttp::field::host, t.host_header);
+  if (absolute_form && !t.proxy->authorization.empty())
+    req.set(bhttp::field::proxy_authorization, t.proxy->authorization);
   req.set(bhttp::field::user_agent, options.user_agent);
   req.set(bhttp::field::accept_encoding, "gzip");
   for (const auto& h : r.headers) req.set(h.name, h.value);
@@ -322,7 +355,7 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
     req.prepare_payload();
   }
   c.tcp().expires_after(options.request_timeout);
-  auto [wec, wn] = co_await bhttp::async_write(c.stream, req, as_tuple);
+  auto [wec, wn] = co_await c.write(req);
   if (wec) {
     retry_fresh = stale_connection(wec);
     co_return fail(Stage::request, describe(wec, options.request_timeout));
@@ -331,7 +364,7 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
   parser.header_limit(kHeaderLimit);
   parser.body_limit(options.body_limit);
   if (req.method() == bhttp::verb::head) parser.skip(true);
-  auto [hec, hn] = co_await bhttp::async_read_header(c.stream, c.buffer, parser, as_tuple);
+  auto [hec, hn] = co_await c.read_header(parser);
   if (hec == bhttp::error::body_limit)  // its Content-Length says so
     co_return fail(Stage::body, too_large(), false);
   if (hec) {
@@ -341,6 +374,9 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
     co_return fail(Stage::request, describe(hec, options.request_timeout));
   }
   const auto& head = parser.get();
+  if (absolute_form && head.result_int() == 407)  // the proxy's own answer, never the server's
+    co_return fail(Stage::proxy, fmt::format("proxy {} refused the request to {}:{}: HTTP 407",
+                                             t.proxy->display(), t.host, t.port));
   result.head.status = head.result_int();
   result.head.retry_after = std::string(head[bhttp::field::retry_after]);
   result.head.content_type = std::string(head[bhttp::field::content_type]);
@@ -362,11 +398,11 @@ asio::awaitable<Result> Client::Impl::send(const Request& r, const SinkForAnswer
     if (reused) {
       ++stats.connections_reused;
     } else {
-      c = std::make_unique<Connection>(ex, tls);
+      c = std::make_unique<Connection>(ex, tls, target->tls);
       c->key = target->key;
       ++stats.connections_opened;
       auto failure = co_await connect(*c, *target);
-      if (!failure) failure = co_await handshake(*c, *target);
+      if (!failure && target->tls) failure = co_await handshake(*c, *target);
       if (failure)
         co_return Result{{}, fmt::format("{} {}: {}", r.method, url, failure->what), failure->stage,
                          failure->retryable};

@@ -5,6 +5,13 @@
 // limit, and HTTP proxies by CONNECT. One attempt per send(): retries are the
 // caller's (see retry_policy.hpp). Errors name the stage and the URL without
 // its query or userinfo; they never carry a credential.
+// Plain http:// URLs work too (default port 80, no tls stage, the same
+// timeouts, limits and gzip): the caller decides whether that is acceptable.
+// Through a proxy (the same ProxyConfig and NO_PROXY) they go as
+// absolute-form requests on a connection to the proxy, not by CONNECT (which
+// proxies commonly allow only to 443); a 407 then fails at the proxy stage.
+// Kept connections are keyed by scheme, host, port and proxy: a plain
+// connection never carries an https request, nor a TLS one an http request.
 // Not thread-safe: use one client from one strand (a source's).
 #pragma once
 
@@ -54,7 +61,7 @@ struct Header {
 
 struct Request {
   std::string method = "GET";
-  boost::urls::url url;  // https://host[:port]/path?query
+  boost::urls::url url;  // https://host[:port]/path?query (or http://, plain)
   std::vector<Header> headers;
   std::string body;  // sent with Content-Length when not empty
 };

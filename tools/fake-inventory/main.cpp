@@ -2,8 +2,9 @@
 // faker inventory (same seed, same devices as a faker source), with fault
 // injection. For tests, the demo, the soak and the benchmark.
 //   fake-inventory --cert F --key F [--listen 127.0.0.1:0] [--devices N] ...
-// Prints "fake-inventory ready https=HOST:PORT" once listening; stops on
-// SIGTERM/SIGINT.
+//   fake-inventory --plain [--listen 127.0.0.1:0] ...   (plain HTTP)
+// Prints "fake-inventory ready https=HOST:PORT" (with --plain:
+// "fake-inventory ready http=HOST:PORT") once listening; stops on SIGTERM/SIGINT.
 #include "net/io_pool.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 #include "tools/fake-inventory/apis/netbox_api.hpp"
@@ -33,7 +34,7 @@ struct Flags {
 
 std::optional<Flags> parse_flags(int argc, char** argv) {
   Flags f;
-  std::uint64_t devices = 50'000, seed = 1, epoch = 0;
+  std::uint64_t devices = 50'000, seed = 1, epoch = 0, first_slot = 0;
   std::uint64_t rate_limit = 0, errors = 0, resets = 0, malformed = 0;
   int retry_after = 1, slow_ms = 0;
   std::size_t cache_mb = 0;
@@ -42,12 +43,16 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("help,h", "print this help and exit")
     ("listen", po::value(&f.server.listen)->default_value("127.0.0.1:0"),
      "host:port (port 0: chosen by the OS, printed on the ready line)")
-    ("cert", po::value(&f.server.cert_file)->required(), "server certificate chain (PEM)")
-    ("key", po::value(&f.server.key_file)->required(), "server private key (PEM)")
+    ("cert", po::value(&f.server.cert_file), "server certificate chain (PEM); required unless --plain")
+    ("key", po::value(&f.server.key_file), "server private key (PEM); required unless --plain")
+    ("plain", po::bool_switch(&f.server.plain),
+     "serve plain HTTP instead of HTTPS (the ready line says http=HOST:PORT)")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
     ("devices", po::value(&devices)->default_value(50'000), "inventory size")
     ("seed", po::value(&seed)->default_value(1), "inventory seed (a faker source's seed)")
     ("epoch", po::value(&epoch)->default_value(0), "churn epoch the APIs show")
+    ("first-slot", po::value(&first_slot)->default_value(0),
+     "device i takes IP slot N + i (other boxes, same ids 1..N; both APIs)")
     ("armis-api-key", po::value(&f.armis.api_key)->default_value("demo-api-key"),
      "Armis JSON auth: accepted api_key")
     ("armis-api-secret", po::value(&f.armis.api_secret)->default_value("demo-api-secret"),
@@ -60,6 +65,9 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("netbox-token", po::value(&f.netbox.token)->default_value("demo-netbox-token"),
      "NetBox token (nbt_... is a v2 Bearer token)")
     ("netbox-relative-next", po::bool_switch(&f.netbox.relative_next), "relative next links")
+    ("netbox-next-origin", po::value(&f.netbox.next_origin)->default_value(""),
+     "scheme://host[:port] of NetBox next links instead of the request's own "
+     "(as behind a TLS-terminating proxy)")
     ("rate-limit-every", po::value(&rate_limit)->default_value(0), "fault: every Nth page is a 429")
     ("retry-after", po::value(&retry_after)->default_value(1), "Retry-After of those 429s (s)")
     ("error-every", po::value(&errors)->default_value(0), "fault: every Nth page is a 500")
@@ -76,7 +84,8 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
     if (vm.count("help")) {
-      std::cout << "Usage: fake-inventory --cert F --key F [OPTIONS]\n\n"
+      std::cout << "Usage: fake-inventory --cert F --key F [OPTIONS]\n"
+                   "       fake-inventory --plain [OPTIONS]\n\n"
                    "Serves POST /api/v1/access_token/ and GET /api/v1/search/ (Armis) and\n"
                    "GET /api/dcim/devices/ (NetBox) from the faker inventory.\n\n"
                 << opts;
@@ -87,7 +96,18 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     std::cerr << "fake-inventory: " << e.what() << " (try --help)\n";
     return std::nullopt;
   }
-  f.armis.inventory = f.netbox.inventory = {devices, seed, 0.05};
+  auto usage = [](const std::string& what) {
+    std::cerr << "fake-inventory: " << what << " (try --help)\n";
+    return std::nullopt;
+  };
+  if (!f.server.plain && (f.server.cert_file.empty() || f.server.key_file.empty()))
+    return usage("--cert and --key are required (or --plain for plain HTTP)");
+  if (!f.netbox.next_origin.empty())
+    if (auto e = sr::fake::check_next_origin(f.netbox.next_origin); !e.empty())
+      return usage("--netbox-next-origin " + e);
+  f.armis.inventory = f.netbox.inventory = {devices, seed, 0.05, first_slot};
+  if (auto e = sr::sync::faker::check_slots(f.armis.inventory); !e.empty())
+    return usage("--devices and --first-slot: " + e);
   f.armis.epoch = f.netbox.epoch = epoch;
   f.armis.rate_limit_every = f.netbox.rate_limit_every = rate_limit;
   f.armis.retry_after_seconds = f.netbox.retry_after_seconds = retry_after;
@@ -124,8 +144,8 @@ int main(int argc, char** argv) {
   });
   pool.start();
   const auto host = flags->server.listen.substr(0, flags->server.listen.rfind(':'));
-  fmt::print("fake-inventory ready https={}:{} devices={}\n", host, server.port(),
-             flags->armis.inventory.total_devices);
+  fmt::print("fake-inventory ready {}={}:{} devices={}\n", flags->server.plain ? "http" : "https",
+             host, server.port(), flags->armis.inventory.total_devices);
   std::fflush(stdout);
   stop.get_future().get();
   std::promise<void> stopped;

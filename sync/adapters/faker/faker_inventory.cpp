@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <stdexcept>
 #include <string_view>
 
 namespace sr::sync::faker {
@@ -24,6 +25,7 @@ constexpr std::array<std::string_view, 8> kTags = {
     "managed", "corporate", "guest", "ot", "critical", "byod", "lab", "pci"};
 constexpr std::array<std::string_view, 4> kBoundaries = {"Corporate", "Guest", "OT", "Lab"};
 constexpr std::uint64_t kSlots172 = (1u << 20) - 2;  // 172.16.0.1 .. 172.31.255.254
+static_assert(kSlotCount - kSlots172 == (1u << 24) - 2);  // 10.0.0.1 .. 10.255.255.254
 
 std::string mac_text(std::uint64_t bits) {
   return fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", 0x02u,  // locally administered
@@ -33,7 +35,19 @@ std::string mac_text(std::uint64_t bits) {
 
 }  // namespace
 
+std::string check_slots(const InventoryOptions& options) {
+  if (options.first_slot > kSlotCount || options.total_devices > kSlotCount - options.first_slot)
+    return fmt::format("{} devices from IP slot {} do not fit: there are {} slots "
+                       "(172.16.0.0/12 and 10.0.0.0/8)",
+                       options.total_devices, options.first_slot, kSlotCount);
+  return {};
+}
+
 std::string slot_ip(std::uint64_t slot) {
+  if (slot >= kSlotCount)
+    throw std::out_of_range(fmt::format("faker IP slot {} is out of range: there are {} slots "
+                                        "(172.16.0.0/12 and 10.0.0.0/8)",
+                                        slot, kSlotCount));
   std::uint64_t addr;
   if (slot < kSlots172) addr = (172ull << 24 | 16ull << 16) + slot + 1;
   else addr = (10ull << 24) + (slot - kSlots172) + 1;
@@ -47,13 +61,18 @@ std::uint64_t Inventory::hash(std::uint64_t a, std::uint64_t b) const noexcept {
 }
 
 std::string Inventory::ip_of(std::uint64_t index, std::uint64_t epoch) const {
-  std::uint64_t slot = index;
+  std::uint64_t taken = index;
   const std::uint64_t partner = index ^ 1;
   if (epoch > 0 && partner < options_.total_devices) {
     const double draw = static_cast<double>(hash(epoch, index / 2) >> 11) * 0x1.0p-53;
-    if (draw < options_.churn) slot = partner;
+    if (draw < options_.churn) taken = partner;
   }
-  return slot_ip(slot);
+  if (options_.first_slot >= kSlotCount || taken >= kSlotCount - options_.first_slot)
+    throw std::out_of_range(fmt::format("faker device {} has no IP slot: {} devices from slot {} "
+                                        "do not fit the {} slots",
+                                        index, options_.total_devices, options_.first_slot,
+                                        kSlotCount));
+  return slot_ip(options_.first_slot + taken);
 }
 
 std::size_t Inventory::mac_count(std::uint64_t index) const {

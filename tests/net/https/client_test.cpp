@@ -1,10 +1,15 @@
 // The HTTPS client against the scripted HTTPS server on loopback, with the
 // test PKI: TLS checks, keep-alive, limits, gzip, timeouts, proxies,
-// cancellation. Outcomes are checked, never durations.
+// cancellation; plain http:// against the same server in plain mode; and
+// tools/fake-inventory's flags (--plain, --first-slot, --netbox-next-origin)
+// through the client. Outcomes are checked, never durations.
 #include "net/https/client.hpp"
 #include "net/io_pool.hpp"
+#include "sync/adapters/faker/faker_inventory.hpp"
+#include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
+#include "tools/fake-inventory/apis/netbox_api.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,6 +32,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
+#include <optional>
+#include <tuple>
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -43,12 +50,14 @@ std::filesystem::path pki() { return sr::test::test_pki(); }
 
 std::string trusted_ca() { return (pki() / "ca" / "root.pem").string(); }
 
-// A scripted server with the given certificate, on its own pool.
+// A scripted server with the given certificate (or plain HTTP), on its own pool.
 struct Server {
-  explicit Server(sr::fake::Handler handler, const std::string& cert = "https-server")
-      : server(pool.executor(),
-               {"127.0.0.1:0", (pki() / "test" / (cert + ".pem")).string(),
-                (pki() / "test" / (cert + ".key")).string()},
+  explicit Server(sr::fake::Handler handler, const std::string& cert = "https-server",
+                  bool plain_http = false)
+      : plain(plain_http),
+        server(pool.executor(),
+               {"127.0.0.1:0", plain ? "" : (pki() / "test" / (cert + ".pem")).string(),
+                plain ? "" : (pki() / "test" / (cert + ".key")).string(), plain},
                std::move(handler)) {
     pool.start();
     if (auto e = server.start(); !e.empty()) sr::test::fail_hard(e);
@@ -62,8 +71,10 @@ struct Server {
     pool.join();
   }
   std::string url(const std::string& path = "/", const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(server.port()) + path;
+    return (plain ? "http://" : "https://") + host + ":" + std::to_string(server.port()) + path;
   }
+  std::string authority() const { return "127.0.0.1:" + std::to_string(server.port()); }
+  const bool plain;
   sr::net::IoPool pool{1};
   asio::executor_work_guard<asio::io_context::executor_type> work{pool.executor()};
   HttpsServer server;
@@ -93,6 +104,9 @@ struct ClientSide {
     Request r;
     r.url = *parsed;
     r.headers = std::move(headers);
+    return send(r, body);
+  }
+  Result send(const Request& r, std::string& body) {
     auto f = asio::co_spawn(
         pool.executor(),
         [&]() -> asio::awaitable<Result> { co_return co_await client->send(r, body); },
@@ -358,13 +372,132 @@ TEST_CASE("a reset mid-body and a short body fail at the body stage", "[https][c
   CHECK_THAT(short_body.error, Catch::EndsWith("the server closed the connection early"));
 }
 
+TEST_CASE("plain http: a GET, keep-alive reuse across requests, no tls stage",
+          "[https][client][plain]") {
+  std::vector<std::string> seen;  // on the server's strand, read after the sends
+  Server srv(
+      [&](const ServerRequest& r) {
+        seen.push_back(r.target + " " + r.header("host") + (r.tls ? " tls" : " plain"));
+        return ok(R"({"path":")" + r.target + R"("})");
+      },
+      "", true);
+  ClientSide c;
+  std::string body;
+  auto first = c.get(srv.url("/api/dcim/devices/?limit=2"), body);
+  REQUIRE(first.ok());
+  CHECK(first.head.status == 200);
+  CHECK(first.head.content_type == "application/json");
+  CHECK(body == R"({"path":"/api/dcim/devices/?limit=2"})");
+  auto second = c.get(srv.url("/second"), body);
+  REQUIRE(second.ok());
+  CHECK(body == R"({"path":"/second"})");
+  CHECK(srv.server.connections_accepted() == 1);
+  CHECK(c.client->stats().connections_opened == 1);
+  CHECK(c.client->stats().connections_reused == 1);
+  CHECK(seen == std::vector<std::string>{"/api/dcim/devices/?limit=2 " + srv.authority() + " plain",
+                                         "/second " + srv.authority() + " plain"});
+  // An http URL without a port means port 80 (nothing is expected to listen there).
+  auto port80 = c.get("http://127.0.0.1/x");
+  if (!port80.ok()) {
+    CHECK(port80.stage == Stage::connect);
+    CHECK_THAT(port80.error, Catch::StartsWith("GET http://127.0.0.1/x: connecting to 127.0.0.1:80:"));
+  }
+  // Other schemes are still refused before anything is sent.
+  auto ftp = c.get("ftp://127.0.0.1/x");
+  CHECK(ftp.stage == Stage::connect);
+  CHECK(ftp.error == "only https:// and http:// URLs are supported, not ftp://127.0.0.1/x");
+  CHECK_FALSE(ftp.retryable);
+}
+
+TEST_CASE("an http URL never reuses an https connection to the same host:port, nor the reverse",
+          "[https][client][plain][keepalive]") {
+  {
+    Server tls_srv([](const ServerRequest&) { return ok("{}"); });
+    ClientSide c;
+    REQUIRE(c.get(tls_srv.url("/tls")).ok());  // a TLS connection now waits in the pool
+    auto plain = c.get("http://" + tls_srv.authority() + "/plain");
+    INFO(plain.error);
+    CHECK_FALSE(plain.ok());  // plain text to a TLS server: it hangs up
+    CHECK(plain.stage == Stage::request);
+    CHECK_THAT(plain.error, Catch::StartsWith("GET http://" + tls_srv.authority() + "/plain: "));
+    CHECK(c.client->stats().connections_opened == 2);
+    CHECK(c.client->stats().connections_reused == 0);
+    CHECK(tls_srv.server.requests() == 1);
+    CHECK(c.get(tls_srv.url("/tls-again")).ok());  // the TLS one is still there for https
+    CHECK(c.client->stats().connections_reused == 1);
+  }
+  Server plain_srv([](const ServerRequest&) { return ok("{}"); }, "", true);
+  ClientSide c;
+  REQUIRE(c.get(plain_srv.url("/plain")).ok());  // a plain connection now waits in the pool
+  auto tls = c.get("https://" + plain_srv.authority() + "/tls");
+  INFO(tls.error);
+  CHECK_FALSE(tls.ok());
+  CHECK(tls.stage == Stage::tls);
+  CHECK(c.client->stats().connections_opened == 2);
+  CHECK(c.client->stats().connections_reused == 0);
+  CHECK(plain_srv.server.requests() == 1);
+  CHECK(c.get(plain_srv.url("/plain-again")).ok());
+  CHECK(c.client->stats().connections_reused == 1);
+}
+
+TEST_CASE("over plain http the body limit, gzip, a cut body and timeouts fail as over https",
+          "[https][client][plain][limits]") {
+  const std::string big(2 << 20, 'x');
+  Server srv(
+      [&](const ServerRequest& r) {
+        if (r.target == "/big") return ok(big);
+        Reply reply = ok(std::string(100'000, 'q'));
+        if (r.target == "/reset") reply.reset_after = 5000;
+        if (r.target == "/short") {
+          reply.declared_length = 200'000;
+          reply.close = true;
+        }
+        if (r.target == "/silent") reply.no_answer = true;
+        if (r.target == "/zipped" || r.target == "/bomb") {
+          reply.body = r.target == "/bomb" ? std::string(64 << 20, ' ') : std::string(300'000, 'y');
+          reply.gzip = true;
+        }
+        return reply;
+      },
+      "", true);
+  ClientOptions o = ClientSide::defaults();
+  o.body_limit = 1 << 20;
+  ClientSide c(o);
+  auto too_big = c.get(srv.url("/big"));
+  CHECK(too_big.stage == Stage::body);
+  CHECK(too_big.error == "GET " + srv.url("/big") + ": body larger than the 1048576 byte limit");
+  CHECK_FALSE(too_big.retryable);
+  std::string body;
+  auto zipped = c.get(srv.url("/zipped"), body);
+  REQUIRE(zipped.ok());
+  CHECK(body == std::string(300'000, 'y'));
+  auto bomb = c.get(srv.url("/bomb"));
+  CHECK(bomb.stage == Stage::body);
+  CHECK_THAT(bomb.error, Catch::EndsWith("gzip body decodes to more than the 1048576 byte limit"));
+  auto reset = c.get(srv.url("/reset"));
+  CHECK(reset.stage == Stage::body);
+  CHECK(reset.head.status == 200);
+  auto short_body = c.get(srv.url("/short"));
+  CHECK(short_body.stage == Stage::body);
+  CHECK(short_body.error == "GET " + srv.url("/short") + ": the server closed the connection early");
+  o.request_timeout = 200ms;
+  ClientSide impatient(o);
+  auto silent = impatient.get(srv.url("/silent"));
+  CHECK(silent.stage == Stage::request);
+  CHECK(silent.error == "GET " + srv.url("/silent") + ": timed out after 200 ms");
+}
+
 namespace {
 
-// A minimal HTTP CONNECT proxy: records each CONNECT line and its
-// Proxy-Authorization, then relays bytes both ways.
+// A minimal HTTP proxy: CONNECT tunnels (relaying bytes both ways) and
+// absolute-form requests (each forwarded in origin form, without its
+// Proxy-Authorization; GETs only). Records each request line and its
+// Proxy-Authorization. With `need_auth`, absolute-form requests without
+// credentials are answered 407.
 class TestProxy {
  public:
-  TestProxy() : acceptor_(pool_.context(), {asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit TestProxy(bool need_auth = false)
+      : need_auth_(need_auth), acceptor_(pool_.context(), {asio::ip::make_address("127.0.0.1"), 0}) {
     asio::co_spawn(pool_.executor(), accept_loop(), asio::detached);
     pool_.start();
   }
@@ -387,22 +520,39 @@ class TestProxy {
       asio::co_spawn(pool_.executor(), tunnel(std::move(s)), asio::detached);
     }
   }
+  // One request head: its line and Proxy-Authorization are recorded.
+  struct Head {
+    std::string text, line, auth;
+  };
+  asio::awaitable<std::optional<Head>> read_head(tcp::socket& client, asio::streambuf& in) {
+    auto [ec, n] = co_await asio::async_read_until(client, in, "\r\n\r\n",
+                                                   asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return std::nullopt;
+    Head h;
+    h.text.assign(asio::buffers_begin(in.data()), asio::buffers_begin(in.data()) + n);
+    in.consume(n);
+    h.line = h.text.substr(0, h.text.find("\r\n"));
+    const auto auth_at = h.text.find("Proxy-Authorization: ");
+    if (auth_at != std::string::npos) {
+      const auto end = h.text.find("\r\n", auth_at) + 2;
+      h.auth = h.text.substr(auth_at + 21, end - 2 - auth_at - 21);
+      h.text.erase(auth_at, end - auth_at);  // never forwarded
+    }
+    std::lock_guard lock(mu_);
+    requests_.push_back(h.line + (h.auth.empty() ? "" : " | " + h.auth));
+    co_return h;
+  }
+
   asio::awaitable<void> tunnel(tcp::socket client) {
     constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
     asio::streambuf head;
-    auto [ec, n] = co_await asio::async_read_until(client, head, "\r\n\r\n", tuple);
-    if (ec) co_return;
-    std::string text(asio::buffers_begin(head.data()), asio::buffers_begin(head.data()) + n);
-    head.consume(n);
-    const auto line = text.substr(0, text.find("\r\n"));
-    const auto auth_at = text.find("Proxy-Authorization: ");
-    const auto auth = auth_at == std::string::npos
-                          ? std::string()
-                          : text.substr(auth_at + 21, text.find("\r\n", auth_at) - auth_at - 21);
-    {
-      std::lock_guard lock(mu_);
-      requests_.push_back(line + (auth.empty() ? "" : " | " + auth));
+    auto first = co_await read_head(client, head);
+    if (!first) co_return;
+    if (!first->line.starts_with("CONNECT ")) {
+      co_await forward(std::move(client), head, *first);
+      co_return;
     }
+    const auto& line = first->line;
     const auto authority = line.substr(8, line.find(' ', 8) - 8);
     const auto colon = authority.rfind(':');
     tcp::socket upstream(client.get_executor());
@@ -418,6 +568,53 @@ class TestProxy {
     asio::co_spawn(c->get_executor(), relay(c, u), asio::detached);
     co_await relay(u, c);
   }
+
+  // "GET http://host:port/path HTTP/1.1": to host:port as "GET /path HTTP/1.1",
+  // and so each following request on this connection (all to the same server).
+  asio::awaitable<void> forward(tcp::socket client, asio::streambuf& in, Head h) {
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    if (need_auth_ && h.auth.empty()) {
+      const std::string answer =
+          "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"t\"\r\n"
+          "Content-Length: 0\r\nConnection: close\r\n\r\n";
+      co_await asio::async_write(client, asio::buffer(answer), tuple);
+      co_return;
+    }
+    auto c = std::make_shared<tcp::socket>(std::move(client));
+    auto u = std::make_shared<tcp::socket>(c->get_executor());
+    std::string authority;
+    for (bool first = true;; first = false) {
+      // Method, then "http://", the authority, the path.
+      const auto sp = h.line.find(' ');
+      const auto path_at = h.line.find('/', sp + 8);
+      const auto this_authority = h.line.substr(sp + 8, path_at - sp - 8);
+      if (first) {
+        authority = this_authority;
+        const auto colon = authority.rfind(':');
+        tcp::resolver resolver(c->get_executor());
+        auto [rec, eps] = co_await resolver.async_resolve(authority.substr(0, colon),
+                                                          authority.substr(colon + 1), tuple);
+        if (!rec) std::tie(rec, std::ignore) = co_await asio::async_connect(*u, eps, tuple);
+        if (rec) {
+          const std::string answer = "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n";
+          co_await asio::async_write(*c, asio::buffer(answer), tuple);
+          co_return;
+        }
+        asio::co_spawn(c->get_executor(), relay(u, c), asio::detached);
+      } else if (this_authority != authority) {
+        break;  // this test proxy keeps one server per connection
+      }
+      h.text.replace(sp + 1, path_at - sp - 1, "");  // origin form
+      auto [wec, wn] = co_await asio::async_write(*u, asio::buffer(h.text), tuple);
+      if (wec) break;
+      auto next = co_await read_head(*c, in);
+      if (!next) break;
+      h = std::move(*next);
+    }
+    boost::system::error_code ignored;
+    u->shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
   static asio::awaitable<void> relay(std::shared_ptr<tcp::socket> from,
                                      std::shared_ptr<tcp::socket> to) {
     std::array<char, 16 * 1024> buf;
@@ -432,6 +629,7 @@ class TestProxy {
     to->shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  const bool need_auth_;
   sr::net::IoPool pool_{1};
   tcp::acceptor acceptor_;
   mutable std::mutex mu_;
@@ -477,6 +675,60 @@ TEST_CASE("a proxy that refuses the tunnel fails at the proxy stage", "[https][c
   CHECK_THAT(r.error, Catch::EndsWith("refused the tunnel to 127.0.0.1:1: HTTP 502"));
 }
 
+TEST_CASE("plain http through an HTTP proxy: absolute-form requests with its credentials, no CONNECT",
+          "[https][client][proxy][plain]") {
+  std::vector<std::string> seen;  // on the server's strand, read after the sends
+  Server srv(
+      [&](const ServerRequest& r) {
+        seen.push_back(r.target + " " + r.header("host") +
+                       (r.header("proxy-authorization").empty() ? "" : " with proxy credentials"));
+        return ok(R"({"via":"proxy"})");
+      },
+      "", true);
+  TestProxy proxy;
+  ClientOptions o = ClientSide::defaults();
+  o.proxy = ProxyConfig::parse("http://ops:pa55@127.0.0.1:" + std::to_string(proxy.port()),
+                               "internal.example").value();
+  ClientSide c(o);
+  std::string body;
+  REQUIRE(c.get(srv.url("/x?q=1"), body).ok());
+  CHECK(body == R"({"via":"proxy"})");
+  REQUIRE(c.get(srv.url("/y")).ok());
+  const auto auth = " HTTP/1.1 | Basic b3BzOnBhNTU=";
+  CHECK(proxy.requests() == std::vector<std::string>{"GET http://" + srv.authority() + "/x?q=1" + auth,
+                                                     "GET http://" + srv.authority() + "/y" + auth});
+  CHECK(seen == std::vector<std::string>{"/x?q=1 " + srv.authority(), "/y " + srv.authority()});
+  CHECK(c.client->stats().connections_opened == 1);  // the connection to the proxy, kept
+  CHECK(c.client->stats().connections_reused == 1);
+  // An https URL to the same host:port through the same proxy gets its own
+  // connection, by CONNECT (the plain server then refuses the TLS handshake).
+  auto tls = c.get("https://" + srv.authority() + "/z");
+  CHECK(tls.stage == Stage::tls);
+  CHECK(proxy.requests().back() == "CONNECT " + srv.authority() + auth);
+  CHECK(c.client->stats().connections_opened == 2);
+  // NO_PROXY bypasses it for http as for https.
+  o.proxy = ProxyConfig::parse("http://127.0.0.1:" + std::to_string(proxy.port()),
+                               "internal.example, 127.0.0.1").value();
+  ClientSide direct(o);
+  const auto before = proxy.requests().size();
+  CHECK(direct.get(srv.url("/direct")).ok());
+  CHECK(proxy.requests().size() == before);
+}
+
+TEST_CASE("a proxy asking for credentials on a plain request fails at the proxy stage",
+          "[https][client][proxy][plain]") {
+  Server srv([](const ServerRequest&) { return ok("{}"); }, "", true);
+  TestProxy proxy(true);
+  ClientOptions o = ClientSide::defaults();
+  o.proxy = ProxyConfig::parse("127.0.0.1:" + std::to_string(proxy.port()), "").value();
+  ClientSide c(o);
+  auto r = c.get(srv.url("/x"));
+  CHECK(r.stage == Stage::proxy);
+  CHECK(r.error == "GET " + srv.url("/x") + ": proxy 127.0.0.1:" + std::to_string(proxy.port()) +
+                       " refused the request to " + srv.authority() + ": HTTP 407");
+  CHECK(srv.server.requests() == 0);
+}
+
 TEST_CASE("cancelling a send ends it at once", "[https][client][cancel]") {
   Server srv([](const ServerRequest&) {
     Reply r;
@@ -503,4 +755,108 @@ TEST_CASE("cancelling a send ends it at once", "[https][client][cancel]") {
   auto r = get_bounded(f, "cancelled send");
   CHECK(r.stage == Stage::request);
   CHECK_THAT(r.error, Catch::EndsWith("cancelled"));
+}
+
+// tools/fake-inventory itself, through the client: the flags the end-to-end
+// tests use (--plain, --first-slot, --netbox-next-origin).
+namespace {
+
+struct FakeInventory {
+  explicit FakeInventory(std::vector<std::string> args) {
+    const char* program = std::getenv("SR_FAKE_INVENTORY");
+    if (!program) sr::test::fail_hard("SR_FAKE_INVENTORY is not set (run the tests through meson)");
+    args.insert(args.end(), {"--devices", "120", "--seed", "3", "--netbox-token", "t0k"});
+    process = std::make_unique<sr::test::ChildProcess>(program, args);
+    auto line = process->wait_for_line("fake-inventory ready");
+    if (!line) sr::test::fail_hard("fake-inventory did not start:\n" + process->log_text());
+    ready = *line;
+  }
+  ~FakeInventory() { process->terminate(); }
+  std::unique_ptr<sr::test::ChildProcess> process;
+  std::string ready;
+};
+
+const std::vector<Header> kNetboxAuth{{"Authorization", "Token t0k"}};
+
+std::string server_cert() { return (pki() / "test" / "https-server.pem").string(); }
+std::string server_key() { return (pki() / "test" / "https-server.key").string(); }
+
+}  // namespace
+
+TEST_CASE("fake-inventory --netbox-next-origin: next links carry that origin, path and query kept",
+          "[https][client][fake-inventory]") {
+  FakeInventory fake({"--cert", server_cert(), "--key", server_key(), "--netbox-next-origin",
+                      "http://netbox.internal:8080"});
+  const auto endpoint = sr::test::field_of(fake.ready, "https");
+  REQUIRE_FALSE(endpoint.empty());  // the TLS ready line is unchanged
+  ClientSide c;
+  std::string body;
+  auto r = c.get("https://" + endpoint + "/api/dcim/devices/?limit=50", body, kNetboxAuth);
+  REQUIRE(r.ok());
+  REQUIRE(r.head.status == 200);
+  CHECK_THAT(body, Catch::Contains(
+                       R"("next":"http://netbox.internal:8080/api/dcim/devices/?limit=50&offset=50")"));
+  // Without the flag: the request's own scheme and Host.
+  FakeInventory own({"--cert", server_cert(), "--key", server_key()});
+  const auto own_endpoint = sr::test::field_of(own.ready, "https");
+  REQUIRE(c.get("https://" + own_endpoint + "/api/dcim/devices/?limit=50", body, kNetboxAuth).ok());
+  CHECK_THAT(body, Catch::Contains(R"("next":"https://)" + own_endpoint +
+                                   R"(/api/dcim/devices/?limit=50&offset=50")"));
+}
+
+TEST_CASE("fake-inventory --plain serves plain HTTP without a certificate; --first-slot moves the boxes",
+          "[https][client][fake-inventory][plain]") {
+  FakeInventory fake({"--plain", "--first-slot", "5000"});
+  CHECK(sr::test::field_of(fake.ready, "https").empty());
+  const auto endpoint = sr::test::field_of(fake.ready, "http");
+  REQUIRE_FALSE(endpoint.empty());
+  ClientSide c;
+  std::string body;
+  auto r = c.get("http://" + endpoint + "/api/dcim/devices/?limit=50", body, kNetboxAuth);
+  REQUIRE(r.ok());
+  REQUIRE(r.head.status == 200);
+  CHECK_THAT(body, Catch::Contains(R"("next":"http://)" + endpoint +
+                                   R"(/api/dcim/devices/?limit=50&offset=50")"));
+  CHECK_THAT(body, Catch::Contains(R"({"id":1,)"));  // the same ids ...
+  CHECK_THAT(body, Catch::Contains(R"("primary_ip4":{"address":")" +
+                                   sr::sync::faker::slot_ip(5000) + R"(/24"})"));  // ... other boxes
+  CHECK_THAT(body, Catch::Contains(R"("address":"fd00::13ba/64")"));  // index 49 is IPv6-only: slot 5049 + 1
+  // Armis too: a token, then a page, over the same plain connection.
+  Request login;
+  login.method = "POST";
+  login.url = *boost::urls::parse_uri("http://" + endpoint + "/api/v1/access_token/");
+  login.headers = {{"Content-Type", "application/json"}};
+  login.body = R"({"api_key":"demo-api-key","api_secret":"demo-api-secret"})";
+  REQUIRE(c.send(login, body).ok());
+  const auto at = body.find(R"("access_token":")");
+  REQUIRE(at != std::string::npos);
+  const auto token = body.substr(at + 16, body.find('"', at + 16) - at - 16);
+  REQUIRE(c.get("http://" + endpoint + "/api/v1/search/?from=0&length=2", body,
+                {{"Authorization", "Bearer " + token}})
+              .ok());
+  CHECK_THAT(body, Catch::Contains(R"("id":1,"ipAddress":")" + sr::sync::faker::slot_ip(5000) + '"'));
+  CHECK(c.client->stats().connections_opened == 1);
+  // A plain fake refuses TLS.
+  CHECK(c.get("https://" + endpoint + "/api/dcim/devices/", body, kNetboxAuth).stage == Stage::tls);
+}
+
+TEST_CASE("fake-inventory: bad flag combinations are refused with a reason",
+          "[https][client][fake-inventory]") {
+  const char* program = std::getenv("SR_FAKE_INVENTORY");
+  REQUIRE(program);
+  struct Case {
+    std::vector<std::string> args;
+    std::string why;
+  };
+  for (const auto& [args, why] : std::vector<Case>{
+           {{"--devices", "10"}, "--cert and --key are required (or --plain for plain HTTP)"},
+           {{"--plain", "--netbox-next-origin", "netbox.internal:8080/x"}, "--netbox-next-origin"},
+           {{"--plain", "--netbox-next-origin", "https://netbox.internal/api"},
+            "is not scheme://host[:port]"},
+           {{"--plain", "--devices", "10", "--first-slot", "17825779"}, "do not fit"}}) {
+    sr::test::ChildProcess p(program, args);
+    INFO(why);
+    CHECK(p.wait_exit() == 64);
+    CHECK(p.wait_for_log(why, std::chrono::seconds(5)));
+  }
 }

@@ -41,9 +41,22 @@ std::string device_json(const sync::faker::FakeDevice& d, std::uint64_t index, c
 
 }  // namespace
 
+std::string check_next_origin(std::string& origin) {
+  if (origin.ends_with('/')) origin.pop_back();
+  auto u = boost::urls::parse_uri(origin);
+  if (!u) return "\"" + origin + "\" is not a URL";
+  if (u->scheme() != "http" && u->scheme() != "https")
+    return "\"" + origin + "\" is not http:// or https://";
+  if (u->host().empty() || u->has_userinfo() || !u->encoded_path().empty() || u->has_query() ||
+      u->has_fragment())
+    return "\"" + origin + "\" is not scheme://host[:port]";
+  return {};
+}
+
 std::string netbox_ip(const sync::faker::Inventory& inventory, std::uint64_t index,
                       std::uint64_t epoch) {
-  if (ipv6_only(index)) return fmt::format("fd00::{:x}", index + 1);
+  // By slot, so inventories with different first slots differ here too.
+  if (ipv6_only(index)) return fmt::format("fd00::{:x}", inventory.first_slot() + index + 1);
   return inventory.ip_of(index, epoch);
 }
 
@@ -81,7 +94,10 @@ Reply NetboxApi::handle(const ServerRequest& request) {
   std::string body = R"({"count":)" + std::to_string(total) + R"(,"next":)";
   if (end < total) {
     const std::string link = fmt::format("/api/dcim/devices/?limit={}&offset={}", limit, end);
-    body += options_.relative_next ? quoted(link) : quoted("https://" + request.header("host") + link);
+    const std::string origin = !options_.next_origin.empty()
+                                   ? options_.next_origin
+                                   : (request.tls ? "https://" : "http://") + request.header("host");
+    body += quoted(options_.relative_next ? link : origin + link);
   } else {
     body += "null";
   }

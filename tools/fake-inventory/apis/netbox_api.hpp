@@ -18,6 +18,9 @@ struct NetboxApiOptions {
   std::string token;               // accepted as "Token <t>", or "Bearer <t>" when it starts nbt_
   std::size_t max_limit = 1000;    // NetBox's MAX_PAGE_SIZE default
   bool relative_next = false;      // "next" as a path instead of an absolute URL
+  // scheme://host[:port] of absolute "next" links, as NetBox behind a
+  // TLS-terminating proxy writes them; "" = the request's own (its scheme and Host).
+  std::string next_origin;
   std::uint64_t rate_limit_every = 0, error_every = 0, reset_every = 0, malformed_every = 0;
   int retry_after_seconds = 1;
 };
@@ -36,7 +39,12 @@ class NetboxApi {
   std::atomic<std::uint64_t> total_, requests_{0};
 };
 
-// The address a NetBox device `index` has (every 50th is IPv6 only), without prefix.
+// "" when `origin` is a usable next_origin (http or https, a host, maybe a
+// port, nothing else), else why not. A trailing "/" is dropped from `origin`.
+std::string check_next_origin(std::string& origin);
+
+// The address a NetBox device `index` has (every 50th is IPv6 only, fd00::
+// + its IP slot + 1), without prefix.
 std::string netbox_ip(const sync::faker::Inventory& inventory, std::uint64_t index,
                       std::uint64_t epoch);
 

@@ -91,24 +91,38 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
     if (stopping && live == 0 && on_stopped) std::exchange(on_stopped, nullptr)();
   }
 
+  // A plain session uses only the lowest layer of its ssl_stream.
   asio::awaitable<void> session(std::shared_ptr<Stream> stream, std::uint64_t id) {
     auto& tcp_layer = beast::get_lowest_layer(*stream);
     boost::system::error_code ignored;
     tcp_layer.socket().set_option(asio::ip::tcp::no_delay(true), ignored);  // as real API servers do
+    if (options.plain) {
+      if (co_await serve(tcp_layer, id)) tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
     tcp_layer.expires_after(std::chrono::seconds(10));
     auto [hec] = co_await stream->async_handshake(asio::ssl::stream_base::server, as_tuple);
     if (hec) co_return;
+    if (!co_await serve(*stream, id)) co_return;
+    tcp_layer.expires_after(std::chrono::seconds(5));
+    co_await stream->async_shutdown(as_tuple);
+  }
+
+  // Requests until the connection ends; true when it should be closed politely.
+  template <class S>
+  asio::awaitable<bool> serve(S& stream, std::uint64_t id) {
+    auto& tcp_layer = beast::get_lowest_layer(stream);
     beast::flat_buffer buffer;
     for (;;) {
       tcp_layer.expires_after(std::chrono::seconds(60));
       bhttp::request_parser<bhttp::string_body> parser;
       parser.body_limit(1 << 20);
-      auto [rec, n] = co_await bhttp::async_read(*stream, buffer, parser, as_tuple);
-      if (rec) co_return;
+      auto [rec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
+      if (rec) co_return false;
       tcp_layer.expires_never();
       const auto& req = parser.get();
       ServerRequest request{std::string(req.method_string()), std::string(req.target()),
-                            req.body(), {}, id};
+                            req.body(), {}, id, !options.plain};
       for (const auto& field : req) {
         std::string name(field.name_string());
         for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -116,19 +130,18 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
       }
       ++served;
       Reply reply = handler(request);
-      if (!co_await answer(*stream, reply)) co_return;
+      if (!co_await answer(stream, reply)) co_return false;
       if (reply.drop_after) {
         tcp_layer.socket().close();
-        co_return;
+        co_return false;
       }
-      if (reply.close || !req.keep_alive()) break;
+      if (reply.close || !req.keep_alive()) co_return true;
     }
-    tcp_layer.expires_after(std::chrono::seconds(5));
-    co_await stream->async_shutdown(as_tuple);
   }
 
   // false: the connection is gone (or was dropped on purpose).
-  asio::awaitable<bool> answer(Stream& stream, Reply& reply) {
+  template <class S>
+  asio::awaitable<bool> answer(S& stream, Reply& reply) {
     asio::steady_timer timer(strand);
     auto pause = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
       if (d.count() <= 0) co_return;
@@ -188,9 +201,11 @@ HttpsServer::~HttpsServer() = default;
 std::string HttpsServer::start() {
   auto& i = *impl_;
   boost::system::error_code ec;
-  i.tls.use_certificate_chain_file(i.options.cert_file, ec);
-  if (!ec) i.tls.use_private_key_file(i.options.key_file, asio::ssl::context::pem, ec);
-  if (ec) return "certificate " + i.options.cert_file + ": " + ec.message();
+  if (!i.options.plain) {
+    i.tls.use_certificate_chain_file(i.options.cert_file, ec);
+    if (!ec) i.tls.use_private_key_file(i.options.key_file, asio::ssl::context::pem, ec);
+    if (ec) return "certificate " + i.options.cert_file + ": " + ec.message();
+  }
   const auto colon = i.options.listen.rfind(':');
   if (colon == std::string::npos) return "listen address '" + i.options.listen + "' is not host:port";
   std::string host = i.options.listen.substr(0, colon);

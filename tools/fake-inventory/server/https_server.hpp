@@ -2,6 +2,7 @@
 // that says what to send and how to misbehave: delays, slow bodies, resets
 // mid-body, gzip, Connection: close, or no answer at all. fake-inventory
 // serves its APIs with it; the HTTPS client's tests script faults with it.
+// With `plain` it speaks HTTP/1.1 without TLS (same scripting, no certificate).
 // Everything runs on one strand of the given executor.
 #pragma once
 
@@ -23,6 +24,7 @@ struct ServerRequest {
   std::string method, target, body;
   std::map<std::string, std::string> headers;  // names in lower case
   std::uint64_t connection = 0;                // which connection (1, 2, ...) carried it
+  bool tls = true;                             // false on a plain server
   std::string header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
     return it == headers.end() ? std::string{} : it->second;
@@ -50,7 +52,8 @@ using Handler = std::function<Reply(const ServerRequest&)>;
 
 struct HttpsServerOptions {
   std::string listen = "127.0.0.1:0";
-  std::string cert_file, key_file;  // PEM
+  std::string cert_file, key_file;  // PEM; not used when plain
+  bool plain = false;               // plain HTTP instead of HTTPS
 };
 
 class HttpsServer {
@@ -60,7 +63,7 @@ class HttpsServer {
   HttpsServer(const HttpsServer&) = delete;
   HttpsServer& operator=(const HttpsServer&) = delete;
 
-  // Loads the certificate and starts listening; "" on success, else why.
+  // Loads the certificate (unless plain) and starts listening; "" on success, else why.
   std::string start();
   std::uint16_t port() const;
   // Closes the listener and every connection; `done` runs once all ended.
