@@ -8,15 +8,14 @@
 
 namespace sr::sync {
 
-net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source,
-                                                       std::size_t default_page_size,
-                                                       std::size_t max_page_size) {
+net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source) {
   using Result = net::Expected<HttpsSourceOptions>;
   HttpsSourceOptions o;
+  const auto [default_page_size, max_page_size] = page_size_limits(source.type);
   if (source.endpoint.empty()) return Result::failure("endpoint is required");
   auto url = boost::urls::parse_uri(source.endpoint);
-  if (!url || url->scheme() != "https" || url->host().empty())
-    return Result::failure("endpoint must be an https:// URL");
+  if (!url || (url->scheme() != "https" && url->scheme() != "http") || url->host().empty())
+    return Result::failure("endpoint must be an https:// URL with a host");
   o.endpoint = *url;
   o.endpoint.remove_query().remove_fragment().remove_userinfo();
   o.page_size = default_page_size;

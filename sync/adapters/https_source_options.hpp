@@ -1,6 +1,7 @@
 // What every HTTPS source reads from its config the same way: the endpoint,
 // TLS (ca_file, insecure_skip_verify), the proxy from the environment, the
-// page size and the per-page byte cap. Errors name the key.
+// page size and the per-page byte cap. parse_sources has already replaced
+// what did not read by defaults (with a warning); errors here name the key.
 #pragma once
 
 #include "net/expected.hpp"
@@ -15,14 +16,13 @@
 namespace sr::sync {
 
 struct HttpsSourceOptions {
-  boost::urls::url endpoint;  // https://host[:port][/prefix], no query
+  boost::urls::url endpoint;  // https://host[:port][/prefix] (or http://, warned at config time), no query
   std::size_t page_size = 100;
   net::https::ClientOptions client;
 };
 
-net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source,
-                                                       std::size_t default_page_size,
-                                                       std::size_t max_page_size);
+// Page size limits by the source's type (page_size_limits).
+net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source);
 
 // The endpoint's path with `api_path` appended ("/prefix" + "/api/...").
 boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_path);

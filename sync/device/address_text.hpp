@@ -20,22 +20,28 @@ std::optional<std::string> ip_of_cidr(std::string_view text);
 // -> "AA:BB:CC:DD:EE:FF"; anything else -> none.
 std::optional<std::string> normalise_mac(std::string_view text);
 
-// The non-empty, trimmed items of a comma-separated list.
+// The non-empty items of a list separated by commas, semicolons or white
+// space: Armis writes "a,b", "a, b" and, from some collectors, "a; b" or "a b".
 std::vector<std::string_view> split_list(std::string_view text);
 
 // `s` without leading and trailing white space.
 std::string_view trim_space(std::string_view s);
 
+constexpr bool is_list_separator(char c) noexcept {
+  return c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
 // The items of split_list, handed to f one by one (no vector: the
 // per-device path); f returns false to stop.
 template <class F>
 void for_each_list_item(std::string_view text, F&& f) {
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const auto item = trim_space(text.substr(0, comma));
-    if (!item.empty() && !f(item)) return;
-    if (comma == std::string_view::npos) return;
-    text.remove_prefix(comma + 1);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && is_list_separator(text[i])) ++i;
+    std::size_t end = i;
+    while (end < text.size() && !is_list_separator(text[end])) ++end;
+    if (end > i && !f(text.substr(i, end - i))) return;
+    i = end;
   }
 }
 

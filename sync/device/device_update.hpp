@@ -36,7 +36,7 @@ struct DeviceUpdate {
   std::string partition;
   std::string timestamp;   // RFC 3339 UTC with nanoseconds
   int confidence = 7;
-  std::optional<bool> is_available;  // integrations leave it unknown
+  std::optional<bool> is_available;  // the core reads a missing one as false (see README, "Identifiers")
   std::vector<std::pair<MetaKey, std::string>> metadata;  // in insertion order
 
   // Keys must be unique; callers add each key once. Empty values are left out.

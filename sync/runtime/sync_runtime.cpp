@@ -1,7 +1,9 @@
 #include "sync/runtime/sync_runtime.hpp"
 
+#include "net/await_elsewhere.hpp"
 #include "net/log/logger.hpp"
 #include "sync/adapters/adapter.hpp"
+#include "sync/config/identifier_collisions.hpp"
 #include "sync/device/network_filter.hpp"
 #include "sync/pipeline/chunker.hpp"
 #include "sync/runtime/schedule.hpp"
@@ -149,9 +151,23 @@ void SyncRuntime::coroutine_ended_check() {
   if (idle) idle();
 }
 
-void SyncRuntime::apply(const SourcesConfig& config) {
+// Called once per config version, so each warning is logged once per version.
+void SyncRuntime::publish_warnings(const SourcesConfig& config) {
   for (const auto& e : config.errors) sr::log::error("sync", e);
   for (const auto& w : config.warnings) sr::log::warn("sync", w);
+  stats_.set_config_warnings(config.warnings);
+  auto collisions = identifier_collisions(config.sources, options_.partition);
+  for (const auto& source : config.sources) {
+    auto warnings = source.warnings;
+    auto& more = collisions[source.name];
+    warnings.insert(warnings.end(), more.begin(), more.end());
+    for (const auto& w : warnings) sr::log::warn(source.name, w);
+    stats_.update(source.name, [&](SourceStats& s) { s.warnings = std::move(warnings); });
+  }
+}
+
+void SyncRuntime::apply(const SourcesConfig& config) {
+  publish_warnings(config);
   std::map<std::string, std::string> running;
   {
     std::lock_guard lock(mu_);
@@ -299,7 +315,7 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
     RunOutcome outcome;
     try {
       using namespace asio::experimental::awaitable_operators;
-      auto producer = asio::co_spawn(asio::make_strand(ex_), produce(), use_awaitable);
+      auto producer = net::await_elsewhere(asio::make_strand(ex_), produce());
       auto ended = co_await ((std::move(producer) && consume()) || limit());
       if (ended.index() == 1) {
         outcome = RunOutcome::failed("time limit", "run time limit of " + seconds_text(time_limit) + " reached");

@@ -68,6 +68,7 @@ class SyncRuntime {
 
  private:
   struct Runner;
+  void publish_warnings(const SourcesConfig& config);
   void start_runner(const SourceConfig& source);
   boost::asio::awaitable<void> runner_loop(std::shared_ptr<Runner> r);
   void spawn_run(const std::shared_ptr<Runner>& r);

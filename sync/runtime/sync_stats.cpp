@@ -27,9 +27,36 @@ std::map<std::string, SourceStats> SyncStats::snapshot() const {
   return sources_;
 }
 
+void SyncStats::set_config_warnings(std::vector<std::string> warnings) {
+  std::lock_guard lock(mu_);
+  config_warnings_ = std::move(warnings);
+}
+
+namespace {
+
+// ,"<key>":["..",..] when there is anything to say.
+void append_string_list(std::string& out, std::string_view key, const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  out += ",\"";
+  out += key;
+  out += "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, items[i]);
+  }
+  out += ']';
+}
+
+}  // namespace
+
 std::string SyncStats::status_json() const {
   std::string out = "{\"sources\":{";
   bool first = true;
+  std::vector<std::string> config_warnings;
+  {
+    std::lock_guard lock(mu_);
+    config_warnings = config_warnings_;
+  }
   for (const auto& [name, s] : snapshot()) {
     if (!first) out += ',';
     first = false;
@@ -53,9 +80,12 @@ std::string SyncStats::status_json() const {
                    s.last_http_status, s.last_skipped, s.last_retries);
     out += ",\"send_error\":";
     append_json_string(out, s.last_send_error);
+    append_string_list(out, "warnings", s.warnings);
     out += '}';
   }
-  out += "}}";
+  out += '}';
+  append_string_list(out, "warnings", config_warnings);
+  out += '}';
   return out;
 }
 
@@ -91,6 +121,16 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_chunks_sent_total", "counter", "Chunks written to StreamStatus.", [](auto& s) { return s.chunks_sent; });
   family("serviceradar_sync_bytes_sent_total", "counter", "Chunk message bytes written to StreamStatus.", [](auto& s) { return s.bytes_sent; });
   family("serviceradar_sync_devices_sent_total", "counter", "Devices delivered to the gateway.", [](auto& s) { return s.devices_sent; });
+  family("serviceradar_sync_config_warnings", "gauge", "Config fallbacks and identifier collisions of the source (see the heartbeat's warnings).", [](auto& s) { return s.warnings.size(); });
+  std::size_t document_warnings = 0;
+  {
+    std::lock_guard lock(mu_);
+    document_warnings = config_warnings_.size();
+  }
+  out += fmt::format("# HELP serviceradar_sync_config_document_warnings Warnings about the config as a whole "
+                     "(top-level keys, sources of a type this agent does not run).\n"
+                     "# TYPE serviceradar_sync_config_document_warnings gauge\n"
+                     "serviceradar_sync_config_document_warnings {}\n", document_warnings);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace sr::sync {
 
@@ -33,6 +34,9 @@ struct SourceStats {
   std::uint64_t runs_sent = 0, send_failures = 0, runs_superseded = 0, runs_dropped = 0;
   std::uint64_t chunks_sent = 0, bytes_sent = 0, devices_sent = 0;
   std::string last_send_error;
+  // Config: fallbacks taken reading the source, and sources it may collide
+  // with; refreshed on every config applied.
+  std::vector<std::string> warnings;
 };
 
 class SyncStats {
@@ -42,13 +46,18 @@ class SyncStats {
   SourceStats get(const std::string& source) const;
   std::map<std::string, SourceStats> snapshot() const;
 
-  // {"sources":{"<name>":{"type":..,"last_run":..,"result":..,"devices":..,"error":..,...}}}
+  // About the config as a whole (top-level keys, types this agent does not run).
+  void set_config_warnings(std::vector<std::string> warnings);
+
+  // {"sources":{"<name>":{"type":..,"last_run":..,"result":..,"devices":..,"error":..,
+  //  "warnings":[..]?,...}},"warnings":[..]?}
   std::string status_json() const;
   std::string metrics_text() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, SourceStats> sources_;
+  std::vector<std::string> config_warnings_;
 };
 
 }  // namespace sr::sync

@@ -43,3 +43,15 @@ TEST_CASE("comma lists: trimmed, empty items dropped", "[sync][address]") {
   });
   CHECK(first_two == std::vector<std::string_view>{"a", "b"});
 }
+
+TEST_CASE("lists also split on semicolons and white space, as some Armis collectors write them",
+          "[sync][address]") {
+  CHECK(split_list("aa:bb:cc:dd:ee:01;aa:bb:cc:dd:ee:02") ==
+        std::vector<std::string_view>{"aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02"});
+  CHECK(split_list("aa:bb:cc:dd:ee:01 aa:bb:cc:dd:ee:02\taa:bb:cc:dd:ee:03\n") ==
+        std::vector<std::string_view>{"aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02", "aa:bb:cc:dd:ee:03"});
+  CHECK(split_list(" ; ,, \t ").empty());
+  // An item that a MAC spelling could contain (":" "-" ".") is never cut.
+  CHECK(split_list("aabb.ccdd.ee01;AA-BB-CC-DD-EE-02") ==
+        std::vector<std::string_view>{"aabb.ccdd.ee01", "AA-BB-CC-DD-EE-02"});
+}

@@ -48,10 +48,11 @@ TEST_CASE("a device maps by the rules: first valid IP, first MAC, metadata", "[s
   CHECK(u.mac == "AA:BB:CC:DD:EE:FF");
   CHECK(u.hostname == "cam-42");
   CHECK(u.source == "armis");
-  CHECK_FALSE(u.is_available);
+  CHECK(u.is_available == true);  // the core reads a missing is_available as false
   CHECK(meta(u, "integration_type") == "armis");
   CHECK(meta(u, "armis_device_id") == "42");
-  CHECK(meta(u, "integration_id") == "42");
+  // The core does not scope integration_id: NetBox 42 would merge into Armis 42.
+  CHECK(meta(u, "integration_id") == "(absent)");
   CHECK(meta(u, "armis_type") == "IP Camera");
   CHECK(meta(u, "manufacturer") == "Axis");
   CHECK(meta(u, "armis_risk_level") == "3");

@@ -8,7 +8,9 @@
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
+#include <map>
 #include <set>
 
 namespace asio = boost::asio;
@@ -36,7 +38,8 @@ ArmisApiOptions api_options(std::uint64_t devices) {
   return o;
 }
 
-SourceConfig source_for(const FakeArmis& fake, std::size_t page_size = 1000) {
+template <class Fake>
+SourceConfig source_for(const Fake& fake, std::size_t page_size = 1000) {
   SourceConfig s;
   s.name = "armis-test";
   s.type = "armis";
@@ -249,4 +252,54 @@ TEST_CASE("a failing source does not hurt another running beside it", "[sync][ar
   work.reset();
   pool.join();
   CHECK(good_sink.devices.size() == 30'000);
+}
+
+namespace {
+
+// An Armis whose second page is empty while `next` still advances (devices
+// filtered out server-side), and whose MAC lists use ';' and spaces.
+struct GappyArmis {
+  explicit GappyArmis(int) {}
+  sr::fake::Reply handle(const sr::fake::ServerRequest& r) {
+    sr::fake::Reply reply;
+    reply.headers = {{"Content-Type", "application/json"}};
+    if (r.target.starts_with("/api/v1/access_token/")) {
+      reply.body = R"({"data":{"access_token":"tok","expiration_utc":"2099-01-01T00:00:00Z"},"success":true})";
+      return reply;
+    }
+    ++searches;
+    const auto device = [](int id, const char* ip, const char* macs) {
+      return fmt::format(R"({{"id":{},"ipAddress":"{}","macAddress":"{}","name":"d{}"}})", id, ip, macs, id);
+    };
+    if (r.target.find("from=0&") != std::string::npos)
+      reply.body = R"({"data":{"count":2,"next":2,"total":5,"results":[)" +
+                   device(1, "10.1.0.1", "junk;aa:bb:cc:00:00:01") + "," +
+                   device(2, "10.1.0.2", "n/a aa:bb:cc:00:00:02") + R"(]},"success":true})";
+    else if (r.target.find("from=2&") != std::string::npos)
+      reply.body = R"({"data":{"count":0,"next":4,"total":5,"results":[]},"success":true})";
+    else if (r.target.find("from=4&") != std::string::npos)
+      reply.body = R"({"data":{"count":1,"next":null,"total":5,"results":[)" +
+                   device(5, "10.1.0.5", "aa:bb:cc:00:00:05 ; aa:bb:cc:00:00:06") + R"(]},"success":true})";
+    else
+      reply.status = 404;
+    return reply;
+  }
+  int searches = 0;
+};
+
+}  // namespace
+
+TEST_CASE("paging goes on past an empty page while next advances; MAC lists split on ; and spaces",
+          "[sync][armis][https]") {
+  sr::test::FakeApi<GappyArmis> fake(0);
+  auto s = source_for(fake, 2);
+  auto out = run_source(s);
+  REQUIRE(out.error.empty());
+  CHECK(fake.api.searches == 3);
+  REQUIRE(out.devices.size() == 3);  // the device after the empty page arrives
+  std::map<std::string, std::string> mac_by_ip;
+  for (const auto& d : out.devices) mac_by_ip[d.ip] = d.mac;
+  CHECK(mac_by_ip["10.1.0.1"] == "AA:BB:CC:00:00:01");
+  CHECK(mac_by_ip["10.1.0.2"] == "AA:BB:CC:00:00:02");
+  CHECK(mac_by_ip["10.1.0.5"] == "AA:BB:CC:00:00:05");
 }

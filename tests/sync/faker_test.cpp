@@ -7,6 +7,7 @@
 
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 using namespace sr::sync;
 using namespace sr::sync::faker;
@@ -34,6 +35,61 @@ TEST_CASE("IPs follow the index from 172.16.0.1 and stay unique", "[sync][faker]
     std::set<std::string> ips;
     for (std::uint64_t i = 0; i < inv.size(); ++i) ips.insert(inv.ip_of(i, epoch));
     CHECK(ips.size() == inv.size());
+  }
+}
+
+TEST_CASE("the last slot is 10.255.255.254; past it is an error, not a wrap", "[sync][faker]") {
+  CHECK(kSlotCount == ((1u << 20) - 2) + ((1u << 24) - 2));
+  CHECK(slot_ip(kSlotCount - 1) == "10.255.255.254");
+  CHECK(slot_ip(kSlotCount - 2) == "10.255.255.253");
+  CHECK_THROWS_WITH(slot_ip(kSlotCount), Catch::Contains("slot 17825788 is out of range"));
+  CHECK_THROWS_AS(slot_ip(~std::uint64_t{0}), std::out_of_range);
+  CHECK(check_slots({kSlotCount, 1, 0.05, 0}).empty());
+  CHECK(check_slots({10, 1, 0.05, kSlotCount - 10}).empty());
+  CHECK(check_slots({11, 1, 0.05, kSlotCount - 10}) ==
+        "11 devices from IP slot 17825778 do not fit: there are 17825788 slots "
+        "(172.16.0.0/12 and 10.0.0.0/8)");
+  CHECK_FALSE(check_slots({1, 1, 0.05, ~std::uint64_t{0}}).empty());  // no overflow
+  Inventory last({2, 1, 0.0, kSlotCount - 2});
+  CHECK(last.ip_of(1, 0) == "10.255.255.254");
+  Inventory over({3, 1, 0.0, kSlotCount - 2});
+  CHECK(over.ip_of(1, 0) == "10.255.255.254");
+  CHECK_THROWS_AS(over.ip_of(2, 0), std::out_of_range);
+  CHECK_THROWS_AS(over.device(2, 0), std::out_of_range);
+}
+
+TEST_CASE("first_slot: the same ids on other boxes; churn stays inside the inventory",
+          "[sync][faker]") {
+  constexpr std::uint64_t n = 20001;
+  Inventory a({n, 4, 0.3}), b({n, 4, 0.3, n});
+  CHECK(b.first_slot() == n);
+  CHECK(b.ip_of(0, 0) == slot_ip(n));
+  CHECK(b.ip_of(n - 1, 0) == slot_ip(2 * n - 1));
+  Inventory far({5, 4, 0.3, (1u << 20) - 3});  // across the /12's end into 10.0.0.0/8
+  CHECK(far.ip_of(0, 0) == "172.31.255.254");
+  CHECK(far.ip_of(1, 0) == "10.0.0.1");
+  for (std::uint64_t epoch : {0u, 1u, 2u}) {
+    std::set<std::string> in_a, in_b;
+    std::uint64_t moved = 0;
+    std::uint64_t same_ids = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      same_ids += a.device(i, epoch, false).id == b.device(i, epoch, false).id;
+      in_a.insert(a.ip_of(i, epoch));
+      const auto ip = b.ip_of(i, epoch);
+      in_b.insert(ip);
+      moved += ip != slot_ip(n + i);
+    }
+    CHECK(same_ids == n);
+    CHECK(in_a.size() == n);  // unique within each inventory
+    CHECK(in_b.size() == n);
+    std::set<std::string> own_b;
+    for (std::uint64_t s = n; s < 2 * n; ++s) own_b.insert(slot_ip(s));
+    CHECK(in_b == own_b);  // b's IPs are exactly its own slots, whatever the epoch
+    std::uint64_t shared = 0;
+    for (const auto& ip : in_a) shared += in_b.count(ip);
+    CHECK(shared == 0);  // other boxes
+    if (epoch == 0) CHECK(moved == 0);
+    else CHECK(moved > n / 5);  // churn happened, within b
   }
 }
 
@@ -87,7 +143,8 @@ TEST_CASE("faker options come from keys or credentials; bad values name the key"
   CHECK(bad.error() == "churn must be a number from 0 to 1, not \"2\"");
 }
 
-TEST_CASE("a faker device maps like an Armis device, without agent_id in metadata", "[sync][faker]") {
+TEST_CASE("a faker device maps with Armis-like fields but claims no identifier a real source sends",
+          "[sync][faker]") {
   Inventory inv({10, 1, 0});
   RunInfo info;
   info.agent_id = "agent-1";
@@ -100,10 +157,12 @@ TEST_CASE("a faker device maps like an Armis device, without agent_id in metadat
   CHECK(d.partition == "edge");
   CHECK(d.agent_id == "agent-1");
   CHECK(!d.mac.empty());
-  CHECK_FALSE(d.is_available.has_value());
+  CHECK(d.is_available == true);
+  CHECK(d.source == "integration");  // not "armis": the core counts discovery sources by it
   bool has_type = false;
   for (const auto& [k, v] : d.metadata) {
-    CHECK(k != "agent_id");
+    // Strong identifiers in the core: a synthetic device claims none of them.
+    for (auto strong : {"agent_id", "armis_device_id", "integration_id", "netbox_device_id"}) CHECK(k != strong);
     if (k == "integration_type") has_type = v == "faker";
   }
   CHECK(has_type);

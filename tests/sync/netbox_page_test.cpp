@@ -80,8 +80,11 @@ TEST_CASE("NetBox mapping: IPv4 first, then IPv6, host part only; no IP, no devi
   CHECK(a.source == "netbox");
   CHECK(sr::test::meta_of(a, "integration_type") == "netbox");
   CHECK(sr::test::meta_of(a, "netbox_device_id") == "10");
-  CHECK(sr::test::meta_of(a, "integration_id") == "10");
-  CHECK(sr::test::meta_of(a, "role") == "Access Switch");
+  CHECK(sr::test::meta_of(a, "integration_id") == "(absent)");  // unscoped in the core
+  CHECK(sr::test::meta_of(a, "device_role") == "Access Switch");  // where the core classifies by role
+  CHECK(sr::test::meta_of(a, "role") == "(absent)");
+  CHECK(sr::test::meta_of(a, "_deleted") == "false");  // clears an earlier retraction in the core
+  CHECK(a.is_available == true);                      // status active
   CHECK(sr::test::meta_of(a, "site") == "HQ");
   CHECK(sr::test::meta_of(a, "manufacturer") == "Cisco");
   CHECK(sr::test::meta_of(a, "model") == "C9300");
@@ -94,4 +97,39 @@ TEST_CASE("NetBox mapping: IPv4 first, then IPv6, host part only; no IP, no devi
   CHECK(gone.is_available == false);
   CHECK(sr::test::meta_of(gone, "_deleted") == "true");
   CHECK(sr::test::meta_of(gone, "netbox_device_id") == "42");
+  CHECK(sr::test::meta_of(gone, "integration_id") == "(absent)");
+}
+
+TEST_CASE("a device NetBox documents as not active is not expected up", "[sync][netbox]") {
+  const auto run = sr::test::test_run_info();
+  for (auto [status, up] : {std::pair{"active", true}, {"", true}, {"offline", false}, {"planned", false},
+                            {"failed", false}, {"decommissioning", false}}) {
+    NetboxDevice d;
+    d.id = 7;
+    d.primary_ip4 = "10.0.0.7/24";
+    d.status = status;
+    DeviceUpdate u;
+    REQUIRE(to_update(std::move(d), run, u));
+    INFO(status);
+    CHECK(u.is_available == up);
+  }
+}
+
+TEST_CASE("next links keep only their path and query; scheme, host and port stay the endpoint's",
+          "[sync][netbox]") {
+  const auto current = boost::urls::url("https://127.0.0.1:8443/nb/api/dcim/devices/?limit=100");
+  auto to = [&](std::string_view next) {
+    auto u = next_page_url(current, next);
+    return u ? std::string(u->buffer()) : std::string("(none)");
+  };
+  // Behind a TLS-terminating proxy: http:// and NetBox's own host name.
+  CHECK(to("http://netbox.internal/nb/api/dcim/devices/?limit=100&offset=100") ==
+        "https://127.0.0.1:8443/nb/api/dcim/devices/?limit=100&offset=100");
+  // Another port of the same host, or another host: the token never goes there.
+  CHECK(to("https://127.0.0.1:31444/nb/api/dcim/devices/?offset=200") ==
+        "https://127.0.0.1:8443/nb/api/dcim/devices/?offset=200");
+  CHECK(to("https://attacker.example/steal?offset=1") == "https://127.0.0.1:8443/steal?offset=1");
+  CHECK(to("/nb/api/dcim/devices/?offset=300#frag") == "https://127.0.0.1:8443/nb/api/dcim/devices/?offset=300");
+  CHECK(to("?limit=100&offset=400") == "https://127.0.0.1:8443/nb/api/dcim/devices/?limit=100&offset=400");
+  CHECK(to("http://[::1") == "(none)");
 }

@@ -153,7 +153,7 @@ TEST_CASE("a run over its time limit fails and sends nothing", "[sync][runtime]"
 TEST_CASE("network_blacklist drops devices; a broken source never stops another", "[sync][runtime]") {
   Harness h;
   h.apply(R"({"sources":{"lab":{"type":"faker","total_devices":1000,"network_blacklist":["172.16.0.0/24"],"poll_interval":"1h"},
-                         "broken":{"type":"faker","total_devices":"many"},
+                         "broken":{"type":"armis","endpoint":"https://armis.example"},
                          "nb":{"type":"netbox","endpoint":"https://netbox.example"}}})");
   h.delivered.wait_for_at_least(1, "lab's run");
   auto run = h.run(0);
@@ -162,6 +162,43 @@ TEST_CASE("network_blacklist drops devices; a broken source never stops another"
   CHECK(ips.count("172.16.0.200") == 0);
   CHECK(ips.count("172.16.1.1") == 1);
   CHECK(h.stats.get("lab").filtered_total == 255);
-  CHECK(h.stats.get("broken").last_error == "total_devices must be a non-negative integer, not \"many\"");
+  CHECK(h.stats.get("broken").last_error == "credentials need api_key (and api_secret) or secret_key");
   CHECK(h.stats.get("nb").last_result == "failed");
+}
+
+TEST_CASE("config fallbacks and identifier collisions are in the heartbeat status and the metrics",
+          "[sync][runtime][config]") {
+  Harness h;
+  // Two NetBox instances in the agent's partition ("edge") claim the same
+  // netbox_device_id values; the faker's blacklist has an entry that is not a CIDR.
+  h.apply(R"({"sources":{
+    "dc1":{"type":"netbox","endpoint":"https://127.0.0.1:9","credentials":{"token":"T"},"poll_interval":"1h"},
+    "dc2":{"type":"NetBox","endpoint":"https://127.0.0.2:9","credentials":{"token":"T"},"poll_interval":"1h",
+           "partition":"edge"},
+    "lab":{"type":"faker","total_devices":10,"network_blacklist":["nonsense"],"poll_interval":"1h"},
+    "trap":{"type":"snmp"}}})");
+  const auto status = boost::json::parse(h.stats.status_json()).as_object();
+  const auto& sources = status.at("sources").as_object();
+  auto warnings_of = [&](const char* name) {
+    std::vector<std::string> out;
+    if (const auto* w = sources.at(name).as_object().if_contains("warnings"))
+      for (const auto& v : w->as_array()) out.emplace_back(v.as_string());
+    return out;
+  };
+  REQUIRE(warnings_of("dc1").size() == 1);
+  CHECK(warnings_of("dc1")[0].find("netbox_device_id values may collide with source \"dc2\"") == 0);
+  REQUIRE(warnings_of("dc2").size() == 1);
+  REQUIRE(warnings_of("lab").size() == 1);
+  CHECK(warnings_of("lab")[0] == "network_blacklist[0]: \"nonsense\" is not a CIDR (no /prefix): skipped");
+  REQUIRE(status.at("warnings").as_array().size() == 1);
+  CHECK(std::string(status.at("warnings").as_array()[0].as_string()).find("source \"trap\" not run") == 0);
+  const auto metrics = h.runtime->metrics_text();
+  CHECK(metrics.find("serviceradar_sync_config_warnings{source=\"dc1\"} 1") != std::string::npos);
+  CHECK(metrics.find("serviceradar_sync_config_document_warnings 1") != std::string::npos);
+  // A new config without the second instance clears the collision.
+  h.apply(R"({"sources":{
+    "dc1":{"type":"netbox","endpoint":"https://127.0.0.1:9","credentials":{"token":"T"},"poll_interval":"1h"}}})");
+  const auto after = boost::json::parse(h.stats.status_json()).as_object();
+  CHECK_FALSE(after.at("sources").as_object().at("dc1").as_object().contains("warnings"));
+  CHECK_FALSE(after.contains("warnings"));
 }

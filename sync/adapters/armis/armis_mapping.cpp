@@ -92,12 +92,13 @@ bool to_update(GatheredDevice&& g, const RunInfo& info, DeviceUpdate& d) {
   d.mac = std::move(g.mac);
   d.hostname = std::move(r.name);
   d.confidence = 7;
-  d.metadata.reserve(14);
+  d.is_available = true;  // listed by Armis now; see "Identifiers and availability" in the README
+  d.metadata.reserve(13);
   d.meta("integration_type", "armis");
-  if (r.id) {
-    d.meta("armis_device_id", std::to_string(*r.id));
-    d.meta("integration_id", std::to_string(*r.id));
-  }
+  // The core's strong identifier for Armis devices, and what its Armis
+  // write-back addresses: the raw Armis id. No integration_id: the core does
+  // not scope it, so NetBox device 42 would become Armis device 42.
+  if (r.id) d.meta("armis_device_id", std::to_string(*r.id));
   d.meta("armis_type", std::move(r.type));
   d.meta("armis_category", std::move(r.category));
   d.meta("manufacturer", std::move(r.manufacturer));

@@ -31,6 +31,8 @@ namespace {
 constexpr std::size_t kTokenBodyLimit = 1 << 20;
 constexpr auto kDefaultTokenLife = std::chrono::minutes(45);
 constexpr auto kRenewEarly = std::chrono::minutes(5);
+// A server that keeps advancing `next` over nothing is not paging any more.
+constexpr std::uint64_t kMaxEmptyPagesInARow = 100;
 
 std::uint64_t mix(std::uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -77,7 +79,7 @@ std::optional<std::chrono::system_clock::time_point> parse_expiration(std::strin
 net::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
   using Result = net::Expected<ArmisOptions>;
   ArmisOptions o;
-  auto http = https_source_options(source, 100, 100'000);
+  auto http = https_source_options(source);
   if (!http) return Result::failure(http.error());
   o.http = std::move(*http);
   o.api_key = credential(source, {"api_key"});
@@ -231,6 +233,7 @@ asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t fro
 
 asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
   std::vector<ArmisDevice> page;
+  std::uint64_t empty_pages = 0;
   for (std::uint64_t from = 0;;) {
     ArmisPageInfo info;
     if (auto got = co_await fetch_page(q, from, page, info); !got.ok()) co_return got;
@@ -259,10 +262,15 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
       if (!batch.empty() && !co_await q.sink.push(std::move(batch)))
         co_return RunOutcome::failed("push", "stopped");
     }
-    // Page while next > from (the loop guard: a server repeating itself ends the query).
-    if (page.empty() || !info.next || *info.next <= 0 ||
-        static_cast<std::uint64_t>(*info.next) <= from)
-      break;
+    // Page while next > from (the loop guard: a server repeating itself ends
+    // the query). An empty page is not the end: Armis can answer one (devices
+    // filtered out server-side) with next still advancing.
+    if (!info.next || *info.next <= 0 || static_cast<std::uint64_t>(*info.next) <= from) break;
+    empty_pages = page.empty() ? empty_pages + 1 : 0;
+    if (empty_pages == kMaxEmptyPagesInARow)
+      co_return RunOutcome::failed("search", fmt::format("query {}: {} empty pages in a row while next kept "
+                                                         "advancing (from {}): giving up",
+                                                         q.label(), empty_pages, from));
     from = static_cast<std::uint64_t>(*info.next);
   }
   sr::log::debug(name_, fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));

@@ -41,26 +41,32 @@ net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
   if (!read_setting(source, "total_devices", o.inventory.total_devices, err) ||
       !read_setting(source, "seed", o.inventory.seed, err) ||
       !read_setting(source, "churn", o.inventory.churn, err) ||
+      !read_setting(source, "first_slot", o.inventory.first_slot, err) ||
       !read_setting(source, "page_size", o.page_size, err))
     return net::Expected<FakerSourceOptions>::failure(err);
+  if (auto slots = check_slots(o.inventory); !slots.empty())
+    return net::Expected<FakerSourceOptions>::failure("first_slot and total_devices: " + slots);
   if (source.batch_size > 0 && !source.setting("page_size")) o.page_size = static_cast<std::size_t>(source.batch_size);
-  o.page_size = std::clamp<std::size_t>(o.page_size, 1, 100'000);
+  o.page_size = std::clamp<std::size_t>(o.page_size, 1, page_size_limits("faker").max_size);
   return o;
 }
 
 FakerSource::FakerSource(const SourceConfig& source, FakerSourceOptions options)
     : name_(source.name), options_(options), inventory_(options.inventory) {}
 
+// Synthetic devices claim no identifier a real integration could send (no
+// armis_device_id, no integration_id: the core would merge them into real
+// devices with the same number); they are "integration"-sourced and
+// identified, like any device without one, by MAC and then IP.
 void FakerSource::map(FakeDevice raw, const RunInfo& info, DeviceUpdate& d) {
-  stamp_update(d, info, std::move(raw.ip), "armis");  // the faker stands in for an Armis inventory
+  stamp_update(d, info, std::move(raw.ip), "integration");
   if (!raw.macs.empty()) d.mac = std::move(raw.macs.front());
   d.hostname = std::move(raw.name);
   d.confidence = 7;
-  const auto id = std::to_string(raw.id);
-  d.metadata.reserve(12);
+  d.is_available = true;  // listed now; see "Identifiers and availability" in the README
+  d.metadata.reserve(11);
   d.meta("integration_type", "faker");
-  d.meta("faker_device_id", id);
-  d.meta("integration_id", id);
+  d.meta("faker_device_id", std::to_string(raw.id));
   d.meta("armis_type", std::move(raw.type));
   d.meta("armis_category", std::move(raw.category));
   d.meta("manufacturer", std::move(raw.manufacturer));

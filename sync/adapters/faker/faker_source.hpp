@@ -1,5 +1,6 @@
-// The `faker` source type: the synthetic inventory mapped as an Armis device
-// would be, page by page, with churn between runs (epoch = run number).
+// The `faker` source type: the synthetic inventory mapped with Armis-like
+// fields, page by page, with churn between runs (epoch = run number). It
+// reports itself as source "integration" and claims no Armis identifier.
 #pragma once
 
 #include "sync/adapters/adapter.hpp"
@@ -12,8 +13,8 @@ struct FakerSourceOptions {
   std::size_t page_size = 1000;
 };
 
-// Reads total_devices, seed, churn and page_size from the source's keys or
-// credentials; errors name the key.
+// Reads total_devices, seed, churn, first_slot and page_size from the
+// source's keys or credentials; errors name the key.
 net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source);
 
 class FakerSource final : public Adapter {

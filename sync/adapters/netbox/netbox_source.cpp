@@ -17,7 +17,7 @@ namespace https = sr::net::https;
 net::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
   using Result = net::Expected<NetboxOptions>;
   NetboxOptions o;
-  auto http = https_source_options(source, 100, 10'000);
+  auto http = https_source_options(source);
   if (!http) return Result::failure(http.error());
   o.http = std::move(*http);
   const auto token = credential(source, {"api_token", "token"});
@@ -27,6 +27,9 @@ net::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
   return o;
 }
 
+// NetBox documents a device's state: only an active one is expected up.
+bool available_by_status(std::string_view status) { return status.empty() || status == "active"; }
+
 bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {
   auto ip = ip_of_cidr(n.primary_ip4);
   if (!ip) ip = ip_of_cidr(n.primary_ip6);
@@ -34,18 +37,21 @@ bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {
   stamp_update(d, info, std::move(*ip), "netbox");
   d.hostname = std::move(n.name);
   d.confidence = 7;
+  d.is_available = available_by_status(n.status);
   d.metadata.reserve(10);
   d.meta("integration_type", "netbox");
-  if (n.id) {
-    d.meta("netbox_device_id", std::to_string(*n.id));
-    d.meta("integration_id", std::to_string(*n.id));
-  }
-  d.meta("role", std::move(n.role));
+  // The core's NetBox identifier; no integration_id (unscoped in the core:
+  // it would merge NetBox device 42 into Armis device 42).
+  if (n.id) d.meta("netbox_device_id", std::to_string(*n.id));
+  d.meta("device_role", std::move(n.role));  // where the core's classification reads a role
   d.meta("site", std::move(n.site));
   d.meta("manufacturer", std::move(n.manufacturer));
   d.meta("model", std::move(n.model));
   d.meta("status", std::move(n.status));
   d.meta("serial", std::move(n.serial));
+  // The core merges metadata keys and never drops one: a device retracted
+  // once keeps "_deleted":"true" until an update says otherwise.
+  d.meta("_deleted", "false");
   return true;
 }
 
@@ -55,7 +61,6 @@ DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& i
   d.is_available = false;
   d.meta("integration_type", "netbox");
   d.meta("netbox_device_id", std::to_string(id));
-  d.meta("integration_id", std::to_string(id));
   d.meta("_deleted", "true");
   return d;
 }
@@ -96,6 +101,22 @@ asio::awaitable<RunOutcome> NetboxSource::fetch_page(const boost::urls::url& url
     co_return RunOutcome::failed("devices", where + ": " + err, status);
   info = parser->info();
   co_return RunOutcome{};
+}
+
+std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, std::string_view next) {
+  auto ref = boost::urls::parse_uri_reference(next);
+  if (!ref) return std::nullopt;
+  boost::urls::url resolved;
+  if (!boost::urls::resolve(current, *ref, resolved)) return std::nullopt;
+  // Behind a TLS-terminating proxy NetBox writes http:// and its own host
+  // name: only the path and query are NetBox's to say. The scheme, host and
+  // port stay the endpoint's, so the token never goes anywhere else.
+  boost::urls::url out = current;
+  out.set_encoded_path(resolved.encoded_path());
+  if (resolved.has_query()) out.set_encoded_query(resolved.encoded_query());
+  else out.remove_query();
+  out.remove_fragment();
+  return out;
 }
 
 asio::awaitable<RunOutcome> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
@@ -145,16 +166,11 @@ asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceS
     }
     if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return stopped;
     if (!pinfo.next || pinfo.next->empty()) break;
-    auto next = boost::urls::parse_uri_reference(*pinfo.next);
-    if (!next) co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", n));
-    boost::urls::url resolved;
-    if (!boost::urls::resolve(url, *next, resolved) || resolved.scheme() != "https" ||
-        resolved.host() != url.host())
-      co_return RunOutcome::failed(
-          "devices", fmt::format("devices page {}: \"next\" leaves the endpoint's https host", n));
-    if (resolved == url)
+    auto resolved = next_page_url(url, *pinfo.next);
+    if (!resolved) co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", n));
+    if (*resolved == url)
       co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" points at itself", n));
-    url = std::move(resolved);
+    url = std::move(*resolved);
   }
 
   DeviceBatch gone;

@@ -1,5 +1,6 @@
 // The `netbox` source type: /api/dcim/devices/ with `limit`, following `next`
-// (absolute, or relative to the last request), Token or Bearer (nbt_) auth,
+// (its path and query only, on the endpoint's own scheme, host and port),
+// Token or Bearer (nbt_) auth,
 // pages parsed as they arrive; after a complete run, one retraction update
 // for each device the previous complete run sent and this one did not.
 #pragma once
@@ -11,6 +12,8 @@
 #include "sync/adapters/netbox/netbox_page.hpp"
 
 #include <memory>
+#include <optional>
+#include <string_view>
 
 namespace sr::sync::netbox {
 
@@ -26,6 +29,9 @@ net::Expected<NetboxOptions> netbox_options(const SourceConfig& source);
 bool to_update(NetboxDevice&& device, const RunInfo& info, DeviceUpdate& out);
 // The update that tells the platform a device left NetBox.
 DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& info);
+// The page `next` names (absolute or relative to `current`), with the
+// scheme, host and port of `current`; none when `next` is not a URL.
+std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, std::string_view next);
 
 class NetboxSource final : public Adapter {
  public:

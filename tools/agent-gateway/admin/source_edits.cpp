@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -80,8 +81,7 @@ std::string text_of(const json::object& source, const char* key) {
 }
 
 // What the adapters refuse to start without (they say so too, but only at run time).
-std::string adapter_needs(const json::object& source) {
-  const std::string type = text_of(source, "type");
+std::string adapter_needs(const json::object& source, const std::string& type) {
   if (type == "armis") {
     if (text_of(source, "endpoint").empty()) return "\"endpoint\": an Armis source needs its API base URL";
     if (!has_credential(source, {"api_key", "secret_key"}))
@@ -118,7 +118,9 @@ std::string validate_source(const std::string& name, const json::object& source,
   if (parsed.sources.empty())
     return parsed.warnings.empty() ? "the source was not accepted" : parsed.warnings.front();
   warnings.insert(warnings.end(), parsed.warnings.begin(), parsed.warnings.end());
-  return adapter_needs(source);
+  const auto& read = parsed.sources.front();
+  for (const auto& w : read.warnings) warnings.push_back(fmt::format("source \"{}\": {}", name, w));
+  return adapter_needs(source, read.type);  // the type as the agent reads it (trimmed, any case)
 }
 
 }  // namespace sr::gateway
