@@ -196,7 +196,7 @@ struct Inventory {
     return {};
   }
 
-  // {"tenants": {"<t>": {"devices", "by_source": {...}}}, "ingest": {...}}
+  // {"tenants": {"<t>": {"devices", "by_source": {...}, "unavailable", "deleted"}}, "ingest": {...}}
   std::string summary_json() {
     // Counters first: whatever they say is written, the snapshot read after includes.
     const auto c = ingestor->counters();
@@ -206,7 +206,10 @@ struct Inventory {
       for (const auto& [t, summary] : reader->summary()) {
         boost::json::object by_source;
         for (const auto& [source, n] : summary.by_source) by_source[source] = n;
-        tenants[t] = {{"devices", summary.devices}, {"by_source", std::move(by_source)}};
+        tenants[t] = {{"devices", summary.devices},
+                      {"by_source", std::move(by_source)},
+                      {"unavailable", summary.unavailable},
+                      {"deleted", summary.deleted}};
       }
     }
     boost::json::object ingest{{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
@@ -214,8 +217,8 @@ struct Inventory {
                                {"transactions", c.transactions},         {"devices_written", c.devices_written},
                                {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},
                                {"max_queue_depth", c.max_queue_depth},   {"created", c.totals.created},
-                               {"merged", c.totals.merged},              {"retracted", c.totals.retracted},
-                               {"conflicts", c.totals.conflicts},        {"last_error", c.last_error}};
+                               {"merged", c.totals.merged},              {"rebound", c.totals.rebound},
+                               {"ip_remapped", c.totals.ip_remapped},    {"last_error", c.last_error}};
     return boost::json::serialize(boost::json::object{{"tenants", std::move(tenants)}, {"ingest", std::move(ingest)}});
   }
 };

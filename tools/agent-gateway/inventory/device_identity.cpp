@@ -21,29 +21,34 @@ std::string_view kind_name(IdKind kind) {
   return "?";
 }
 
-std::optional<std::string> mac_key(std::string_view mac) {
-  std::string out;
-  for (char c : mac) {
-    if (c == ':' || c == '-' || c == '.') continue;
-    if (!std::isxdigit(static_cast<unsigned char>(c)) || out.size() == 12) return std::nullopt;
-    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  if (out.size() != 12 || out == "000000000000" || out == "FFFFFFFFFFFF") return std::nullopt;
-  return out;
-}
-
-bool locally_administered(std::string_view key) {
-  if (key.size() < 2) return false;
-  const char c = key[1];
-  const int nibble = c <= '9' ? c - '0' : c - 'A' + 10;
-  return (nibble & 0x2) != 0;
-}
-
 namespace {
 
-std::string text_of(const json::object& o, std::string_view key) {
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return std::string(s);
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The core's get_string: a JSON string, trimmed; anything else is absent.
+std::optional<std::string> string_of(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  if (!v || !v->is_string()) return std::nullopt;
+  return trim(v->get_string());
+}
+
+std::map<std::string, std::string> string_map(const json::object& o, std::string_view key) {
+  std::map<std::string, std::string> out;
+  if (const auto* m = o.if_contains(key); m && m->is_object())
+    for (const auto& [k, v] : m->get_object())
+      if (v.is_string()) out.emplace(std::string(k), std::string(v.get_string()));
+  return out;
 }
 
 const std::string& meta(const IncomingDevice& d, const std::string& key) {
@@ -52,54 +57,81 @@ const std::string& meta(const IncomingDevice& d, const std::string& key) {
   return it == d.metadata.end() ? none : it->second;
 }
 
+// sync_ingestor.ex mapper_like_source?/1: the update's agent_id names the
+// scanner, not the device, and its MACs may be any interface's.
+bool mapper_like(const IncomingDevice& d) {
+  const auto source = lower(d.source);
+  const auto identity = lower(meta(d, "identity_source"));
+  return source == "mapper" || source == "sweep" || source == "network_discovery" ||
+         identity == "mapper_ip_seed" || identity == "mapper_primary_mac_seed";
+}
+
 void collect_identifiers(IncomingDevice& d) {
   auto add = [&](IdKind kind, std::string value) {
     if (!value.empty()) d.strong.push_back({kind, std::move(value)});
   };
-  add(IdKind::agent_id, meta(d, "agent_id"));
-  add(IdKind::armis_device_id, meta(d, "armis_device_id"));
-  if (const auto& id = meta(d, "integration_id"); !id.empty()) {
-    // Armis and NetBox both number from 1: the integration scopes the id.
-    const auto& type = meta(d, "integration_type");
-    add(IdKind::integration_id, (type.empty() ? d.source : type) + ":" + id);
+  const bool mapper = mapper_like(d);
+  if (!mapper) add(IdKind::agent_id, trim(meta(d, "agent_id")));
+  add(IdKind::armis_device_id, trim(meta(d, "armis_device_id")));
+  // Whatever integration_type says: identity_reconciler.ex get_integration_id/1.
+  add(IdKind::integration_id, trim(meta(d, "integration_id")));
+  add(IdKind::netbox_device_id, trim(meta(d, "netbox_device_id")));
+  if (d.mac) add(IdKind::mac, mac_key(*d.mac));
+  if (mapper) {
+    const auto kind = lower(meta(d, "identity_mac_kind"));
+    d.mac_binds = kind == "primary" || kind == "management" || kind == "chassis";
   }
-  add(IdKind::netbox_device_id, meta(d, "netbox_device_id"));
-  if (auto key = mac_key(d.mac); key && !locally_administered(*key)) add(IdKind::mac, *key);
 }
 
 }  // namespace
 
+std::string mac_key(std::string_view mac) {
+  std::string out;
+  for (char c : trim(mac)) {
+    if (c == ':' || c == '-' || c == '.') continue;
+    out += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 std::optional<IncomingDevice> incoming_device(const json::object& o, std::string& error) {
   IncomingDevice d;
-  d.ip = text_of(o, "ip");
+  d.ip = string_of(o, "ip").value_or("");
   if (d.ip.empty()) {
     error = "device without \"ip\"";
     return std::nullopt;
   }
-  if (auto p = text_of(o, "partition"); !p.empty()) d.partition = std::move(p);
-  d.mac = text_of(o, "mac");
-  d.hostname = text_of(o, "hostname");
-  d.source = text_of(o, "source");
-  d.timestamp = text_of(o, "timestamp");
-  if (const auto* a = o.if_contains("is_available"); a && a->is_bool()) d.available = a->get_bool();
-  if (const auto* m = o.if_contains("metadata"); m && m->is_object())
-    for (const auto& [k, v] : m->get_object())
-      if (v.is_string()) d.metadata.emplace(std::string(k), std::string(v.get_string()));
-  d.retraction = meta(d, "_deleted") == "true";
-  d.metadata.erase("_deleted");  // a signal, not a property of the device
+  d.device_id = string_of(o, "device_id").value_or("");
+  // Only a missing (or non-string) partition is "default": the core keeps an empty one.
+  if (auto p = string_of(o, "partition")) d.partition = std::move(*p);
+  d.mac = string_of(o, "mac");
+  d.hostname = string_of(o, "hostname");
+  if (auto s = string_of(o, "source"); s && !s->empty()) d.source = std::move(*s);
+  d.timestamp = string_of(o, "timestamp").value_or("");
+  // Elixir truthiness (sync_ingestor.ex get_bool/2): every value but nil and
+  // false is true, so "is_available":"false" or 0 reads as available.
+  if (const auto* a = o.if_contains("is_available"))
+    d.available = !a->is_null() && !(a->is_bool() && !a->get_bool());
+  d.metadata = string_map(o, "metadata");
+  if (const auto* s = o.if_contains("sync_meta"); s && s->is_object())
+    if (const auto* id = s->get_object().if_contains("sync_service_id"); id && id->is_string())
+      d.metadata.emplace("sync_service_id", std::string(id->get_string()));  // only if metadata has none
+  d.tags = string_map(o, "tags");
   collect_identifiers(d);
   return d;
 }
 
 std::string deterministic_id(const IncomingDevice& d) {
-  std::string input = "partition=" + d.partition;
-  for (const auto& id : d.strong) input += "\n" + std::string(kind_name(id.kind)) + "=" + id.value;
-  if (d.strong.empty()) input += "\nip=" + d.ip;  // only the weak one: the IP names it
+  // identity_reconciler.ex ids_get_partition/1: an empty partition seeds as "default".
+  std::string input = "serviceradar-device-v3:partition:" + (d.partition.empty() ? "default" : d.partition) + ":";
+  static constexpr std::array<std::string_view, 5> kSeed = {"agent", "armis", "integration", "netbox", "mac"};
+  for (const auto& id : d.strong) input += std::string(kSeed[static_cast<std::size_t>(id.kind)]) + ":" + id.value;
+  if (d.strong.empty()) input += "ip:" + d.ip;
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int len = 0;
   EVP_Digest(input.data(), input.size(), digest.data(), &len, EVP_sha256(), nullptr);
-  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x80);  // version 8: custom (RFC 9562)
-  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // variant 10
+  digest[6] = static_cast<unsigned char>((digest[6] & 0x0F) | 0x40);  // version 4
+  digest[8] = static_cast<unsigned char>((digest[8] & 0x3F) | 0x80);  // RFC 4122 variant
   static constexpr char hex[] = "0123456789abcdef";
   std::string out = "sr:";
   for (int i = 0; i < 16; ++i) {

@@ -138,11 +138,7 @@ struct Ingestor::Impl {
         continue;
       }
       counters.devices_written += devices.size();
-      counters.totals.created += r->created;
-      counters.totals.merged += r->merged;
-      counters.totals.retracted += r->retracted;
-      counters.totals.retractions_ignored += r->retractions_ignored;
-      counters.totals.conflicts += r->conflicts;
+      counters.totals += *r;
     }
     {
       std::lock_guard lock(mu);

@@ -15,16 +15,20 @@ namespace json = boost::json;
 
 namespace {
 
+// Version 2: the core's rules (identifiers keyed by partition too, one
+// device per IP, names and tags). Older files are recreated (see the header).
+constexpr int kSchemaVersion = 2;
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS devices (
   tenant TEXT NOT NULL, id TEXT NOT NULL, partition TEXT NOT NULL, ip TEXT NOT NULL,
-  mac TEXT NOT NULL, hostname TEXT NOT NULL, metadata TEXT NOT NULL, sources TEXT NOT NULL,
-  retracted TEXT NOT NULL, available INTEGER NOT NULL, first_seen TEXT NOT NULL,
-  last_seen TEXT NOT NULL, PRIMARY KEY (tenant, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS devices_by_ip ON devices (tenant, partition, ip, last_seen);
+  mac TEXT NOT NULL, hostname TEXT NOT NULL, name TEXT NOT NULL, metadata TEXT NOT NULL,
+  tags TEXT NOT NULL, sources TEXT NOT NULL, available INTEGER NOT NULL,
+  deleted INTEGER NOT NULL, -- is_deleted(), kept for counting: metadata is JSON
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, PRIMARY KEY (tenant, id)) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS devices_by_ip ON devices (tenant, ip) WHERE ip <> '';
 CREATE TABLE IF NOT EXISTS identifiers (
-  tenant TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, device TEXT NOT NULL,
-  PRIMARY KEY (tenant, kind, value)) WITHOUT ROWID;
+  tenant TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, partition TEXT NOT NULL,
+  device TEXT NOT NULL, PRIMARY KEY (tenant, kind, value, partition)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS identifiers_by_device ON identifiers (tenant, device);
 )sql";
 
@@ -63,26 +67,24 @@ std::optional<IdKind> kind_of(std::string_view name) {
   return std::nullopt;
 }
 
-// Integration ids of different integrations never contradict each other.
-bool same_scope(const Identifier& id, const std::string& other_value) {
-  if (id.kind != IdKind::integration_id) return true;
-  return id.value.substr(0, id.value.find(':')) == other_value.substr(0, other_value.find(':'));
-}
+bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 
-// The richer record: what the update says wins where it says anything.
+// The identifiers an update looks up and binds: a mapper-like update's MAC only seeds its id.
+bool binds(const IncomingDevice& u, const Identifier& id) { return id.kind != IdKind::mac || u.mac_binds; }
+
+// device_upsert_update_query: what the update has is written over what is
+// stored (COALESCE: only a missing field keeps the stored value).
 void merge_into(CanonicalDevice& d, const IncomingDevice& u) {
-  if (!u.ip.empty()) d.ip = u.ip;
-  if (!u.mac.empty()) d.mac = u.mac;
-  if (!u.hostname.empty()) d.hostname = u.hostname;
+  d.ip = u.ip;
+  if (u.mac) d.mac = *u.mac;
+  if (u.hostname) d.hostname = *u.hostname;
+  d.name = u.hostname ? *u.hostname : u.ip;  // the core's name: hostname || ip
   for (const auto& [k, v] : u.metadata) d.metadata[k] = v;
-  if (!u.source.empty()) {
-    d.sources.insert(u.source);
-    d.retracted.erase(u.source);
-  }
-  d.available = u.available.value_or(true);
+  d.sources.insert(u.source);
+  d.available = u.available;
   if (!u.timestamp.empty()) {
-    if (d.first_seen.empty() || u.timestamp < d.first_seen) d.first_seen = u.timestamp;  // RFC 3339 UTC sorts
-    if (u.timestamp > d.last_seen) d.last_seen = u.timestamp;
+    if (d.first_seen.empty()) d.first_seen = u.timestamp;
+    if (u.timestamp > d.last_seen) d.last_seen = u.timestamp;  // RFC 3339 UTC sorts
   }
 }
 
@@ -98,16 +100,24 @@ struct InventoryStore::Impl {
       return st.ok() ? std::string() : st.error();
     };
     for (auto err : {
-             s(find_id, "SELECT device FROM identifiers WHERE tenant=?1 AND kind=?2 AND value=?3"),
-             s(find_by_ip, "SELECT id FROM devices WHERE tenant=?1 AND partition=?2 AND ip=?3 "
-                           "ORDER BY last_seen DESC LIMIT 1"),
-             s(identifiers_of, "SELECT kind, value FROM identifiers WHERE tenant=?1 AND device=?2"),
-             s(bind_id, "INSERT OR IGNORE INTO identifiers (tenant, kind, value, device) VALUES (?1,?2,?3,?4)"),
-             s(load, "SELECT id, partition, ip, mac, hostname, metadata, sources, retracted, available, "
+             s(find_id, "SELECT device FROM identifiers WHERE tenant=?1 AND kind=?2 AND value=?3 AND partition=?4"),
+             // "ip <> ''" repeated: only then may SQLite use the partial index.
+             s(find_by_ip, "SELECT id FROM devices WHERE tenant=?1 AND ip=?2 AND ip <> ''"),
+             s(identifiers_of, "SELECT kind, value, partition FROM identifiers WHERE tenant=?1 AND device=?2"),
+             s(bind_id, "INSERT INTO identifiers (tenant, kind, value, partition, device) VALUES (?1,?2,?3,?4,?5) "
+                        "ON CONFLICT (tenant, kind, value, partition) DO UPDATE SET device=excluded.device"),
+             s(load, "SELECT id, partition, ip, mac, hostname, name, metadata, tags, sources, available, "
                      "first_seen, last_seen FROM devices WHERE tenant=?1 AND id=?2"),
-             s(save, "INSERT OR REPLACE INTO devices (tenant, id, partition, ip, mac, hostname, metadata, "
-                     "sources, retracted, available, first_seen, last_seen) "
-                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"),
+             // An upsert on the key, not OR REPLACE: a second device with the
+             // IP must be an error, never a silent delete of the first.
+             s(save, "INSERT INTO devices (tenant, id, partition, ip, mac, hostname, name, metadata, "
+                     "tags, sources, available, deleted, first_seen, last_seen) "
+                     "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14) "
+                     "ON CONFLICT (tenant, id) DO UPDATE SET partition=excluded.partition, ip=excluded.ip, "
+                     "mac=excluded.mac, hostname=excluded.hostname, name=excluded.name, "
+                     "metadata=excluded.metadata, tags=excluded.tags, sources=excluded.sources, "
+                     "available=excluded.available, deleted=excluded.deleted, first_seen=excluded.first_seen, "
+                     "last_seen=excluded.last_seen"),
              s(list, "SELECT id FROM devices WHERE tenant=?1 ORDER BY id"),
              s(count, "SELECT count(*) FROM devices WHERE tenant=?1"),
              s(list_tenants, "SELECT DISTINCT tenant FROM devices ORDER BY tenant"),
@@ -116,41 +126,71 @@ struct InventoryStore::Impl {
     return {};
   }
 
-  std::optional<std::string> device_of(const std::string& tenant, const Identifier& id) {
+  // An older schema (the stricter rules' store) is dropped and the current
+  // one created, in one transaction, so a second connection sees either.
+  std::string migrate() {
+    if (auto err = db.exec("BEGIN IMMEDIATE"); !err.empty()) return err;
+    auto fail = [&](std::string err) {
+      db.exec("ROLLBACK");
+      return err;
+    };
+    std::int64_t version = 0;
+    {
+      Statement v(db.handle(), "PRAGMA user_version");
+      if (!v.ok()) return fail(v.error());
+      if (v.step()) version = v.integer(0);
+    }
+    if (version < kSchemaVersion)
+      for (const char* sql : {"DROP TABLE IF EXISTS devices", "DROP TABLE IF EXISTS identifiers"})
+        if (auto err = db.exec(sql); !err.empty()) return fail(err);
+    if (auto err = db.exec(kSchema); !err.empty()) return fail(err);
+    if (version < kSchemaVersion)
+      if (auto err = db.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)); !err.empty())
+        return fail(err);
+    return db.exec("COMMIT");
+  }
+
+  // One pass: devices, unavailable ones, deleted ones.
+  void counts(const std::string& tenant, TenantSummary& out) {
+    Statement s(db.handle(),
+                "SELECT count(*), total(available=0), total(deleted) FROM devices WHERE tenant=?1");
+    if (!s.ok()) return;
+    s.bind(1, tenant);
+    if (!s.step()) return;
+    out.devices = static_cast<std::uint64_t>(s.integer(0));
+    out.unavailable = static_cast<std::uint64_t>(s.integer(1));
+    out.deleted = static_cast<std::uint64_t>(s.integer(2));
+  }
+
+  std::optional<std::string> device_of(const std::string& tenant, const std::string& partition,
+                                       const Identifier& id) {
     find_id.reset();
-    find_id.bind(1, tenant).bind(2, kind_name(id.kind)).bind(3, id.value);
+    find_id.bind(1, tenant).bind(2, kind_name(id.kind)).bind(3, id.value).bind(4, partition);
     std::optional<std::string> out;
     if (find_id.step()) out = find_id.text(0);
     find_id.reset();  // an open statement would pin this connection's snapshot
     return out;
   }
 
-  // The strong identifiers bound to a device.
-  std::vector<Identifier> identifiers(const std::string& tenant, const std::string& device) {
-    std::vector<Identifier> out;
-    identifiers_of.reset();
-    identifiers_of.bind(1, tenant).bind(2, device);
-    while (identifiers_of.step())
-      if (auto k = kind_of(identifiers_of.text(0))) out.push_back({*k, identifiers_of.text(1)});
+  // The device holding an IP in the tenant (at most one: the unique index).
+  std::optional<std::string> holder_of(const std::string& tenant, const std::string& ip) {
+    find_by_ip.reset();
+    find_by_ip.bind(1, tenant).bind(2, ip);
+    std::optional<std::string> out;
+    if (find_by_ip.step()) out = find_by_ip.text(0);
+    find_by_ip.reset();
     return out;
   }
 
-  // A device found by IP is refused when it carries another value of a kind the update has.
-  bool ip_match_allowed(const std::string& tenant, const std::string& device, const IncomingDevice& u) {
-    for (const auto& held : identifiers(tenant, device))
-      for (const auto& id : u.strong)
-        if (id.kind == held.kind && id.value != held.value && same_scope(id, held.value)) return false;
-    return true;
-  }
-
-  std::optional<std::string> by_ip(const std::string& tenant, const IncomingDevice& u) {
-    find_by_ip.reset();
-    find_by_ip.bind(1, tenant).bind(2, u.partition).bind(3, u.ip);
-    if (!find_by_ip.step()) return std::nullopt;
-    auto id = find_by_ip.text(0);
-    find_by_ip.reset();
-    if (!ip_match_allowed(tenant, id, u)) return std::nullopt;
-    return id;
+  std::vector<BoundIdentifier> identifiers(const std::string& tenant, const std::string& device) {
+    std::vector<BoundIdentifier> out;
+    identifiers_of.reset();
+    identifiers_of.bind(1, tenant).bind(2, device);
+    while (identifiers_of.step())
+      if (auto k = kind_of(identifiers_of.text(0)))
+        out.push_back({*k, identifiers_of.text(1), identifiers_of.text(2)});
+    identifiers_of.reset();
+    return out;
   }
 
   // The record without its identifiers (what a merge needs).
@@ -164,12 +204,13 @@ struct InventoryStore::Impl {
     d.ip = load.text(2);
     d.mac = load.text(3);
     d.hostname = load.text(4);
-    d.metadata = map_of(load.text(5));
-    d.sources = set_of(load.text(6));
-    d.retracted = set_of(load.text(7));
-    d.available = load.integer(8) != 0;
-    d.first_seen = load.text(9);
-    d.last_seen = load.text(10);
+    d.name = load.text(5);
+    d.metadata = map_of(load.text(6));
+    d.tags = map_of(load.text(7));
+    d.sources = set_of(load.text(8));
+    d.available = load.integer(9) != 0;
+    d.first_seen = load.text(10);
+    d.last_seen = load.text(11);
     load.reset();
     return d;
   }
@@ -178,8 +219,8 @@ struct InventoryStore::Impl {
     auto d = read_row(tenant, id);
     if (!d) return d;
     d->identifiers = identifiers(tenant, id);
-    std::sort(d->identifiers.begin(), d->identifiers.end(), [](const Identifier& a, const Identifier& b) {
-      return std::tie(a.kind, a.value) < std::tie(b.kind, b.value);
+    std::sort(d->identifiers.begin(), d->identifiers.end(), [](const BoundIdentifier& a, const BoundIdentifier& b) {
+      return std::tie(a.kind, a.value, a.partition) < std::tie(b.kind, b.value, b.partition);
     });
     return d;
   }
@@ -187,75 +228,72 @@ struct InventoryStore::Impl {
   std::string write(const std::string& tenant, const CanonicalDevice& d) {
     save.reset();
     save.bind(1, tenant).bind(2, d.id).bind(3, d.partition).bind(4, d.ip).bind(5, d.mac).bind(6, d.hostname);
-    save.bind(7, to_json(d.metadata)).bind(8, to_json(d.sources)).bind(9, to_json(d.retracted));
-    save.bind(10, std::int64_t{d.available ? 1 : 0}).bind(11, d.first_seen).bind(12, d.last_seen);
+    save.bind(7, d.name).bind(8, to_json(d.metadata)).bind(9, to_json(d.tags)).bind(10, to_json(d.sources));
+    save.bind(11, std::int64_t{d.available ? 1 : 0}).bind(12, std::int64_t{is_deleted(d) ? 1 : 0});
+    save.bind(13, d.first_seen).bind(14, d.last_seen);
     save.step();
     return save.error();
   }
 
-  // Binds the update's identifiers that no device holds yet (`holders`, one
-  // per identifier, as looked up before the merge); counts those held elsewhere.
+  // Every identifier of the update now names `device` (the core upserts
+  // them replacing device_id); `holders` are their devices before.
   std::string bind_identifiers(const std::string& tenant, const std::string& device, const IncomingDevice& u,
                                const std::vector<std::optional<std::string>>& holders, ApplyResult& r) {
     for (std::size_t i = 0; i < u.strong.size(); ++i) {
       const auto& id = u.strong[i];
-      const auto& holder = holders[i];
-      if (holder && *holder != device) {
-        ++r.conflicts;
-        continue;
-      }
-      if (holder) continue;
+      if (!binds(u, id) || holders[i] == device) continue;
+      if (holders[i]) ++r.rebound;
       bind_id.reset();
-      bind_id.bind(1, tenant).bind(2, kind_name(id.kind)).bind(3, id.value).bind(4, device);
+      bind_id.bind(1, tenant).bind(2, kind_name(id.kind)).bind(3, id.value).bind(4, u.partition).bind(5, device);
       bind_id.step();
       if (!bind_id.error().empty()) return bind_id.error();
     }
     return {};
   }
 
-  std::string reconcile(const std::string& tenant, const IncomingDevice& u, ApplyResult& r) {
-    // Each identifier is looked up once: the first held one names the device,
-    // and the rest say which can still be bound to it.
-    std::vector<std::optional<std::string>> holders;
+  // sync_ingestor.ex resolve_device_id_cached: see the header, steps 0-4.
+  std::string pick(const std::string& tenant, const IncomingDevice& u, const std::optional<std::string>& ip_holder,
+                   std::vector<std::optional<std::string>>& holders) {
     holders.reserve(u.strong.size());
-    std::optional<std::string> target;
-    for (const auto& id : u.strong) {
-      holders.push_back(device_of(tenant, id));
-      if (!target) target = holders.back();
-    }
-    if (!target) target = by_ip(tenant, u);
-    if (u.retraction) {
-      if (!target) {
-        ++r.retractions_ignored;
-        return {};
-      }
-      auto d = read_row(tenant, *target);
-      if (!d) return {};
-      d->sources.erase(u.source);
-      d->retracted.insert(u.source);
-      if (d->sources.empty()) d->available = false;
-      ++r.retracted;
-      return write(tenant, *d);
+    for (const auto& id : u.strong)
+      holders.push_back(binds(u, id) ? device_of(tenant, u.partition, id) : std::nullopt);
+    if (starts_with(u.device_id, "serviceradar:")) return u.device_id;
+    for (const auto& h : holders)
+      if (h) return *h;
+    if (starts_with(u.device_id, "sr:")) return u.device_id;
+    if (ip_holder && starts_with(*ip_holder, "sr:")) return *ip_holder;
+    return deterministic_id(u);
+  }
+
+  std::string reconcile(const std::string& tenant, const IncomingDevice& u, ApplyResult& r) {
+    std::vector<std::optional<std::string>> holders;
+    const auto ip_holder = holder_of(tenant, u.ip);
+    auto target = pick(tenant, u, ip_holder, holders);
+    // One active device per IP: another holder of the IP takes the update.
+    if (ip_holder && *ip_holder != target) {
+      target = *ip_holder;
+      ++r.ip_remapped;
     }
     CanonicalDevice d;
-    if (auto known = target ? read_row(tenant, *target) : std::nullopt) {
+    if (auto known = read_row(tenant, target)) {
       d = std::move(*known);
       ++r.merged;
     } else {
-      d.id = deterministic_id(u);
+      d.id = target;
       d.partition = u.partition;
-      if (auto existing = read_row(tenant, d.id)) {
-        d = std::move(*existing);  // the same identifiers seen before under a different IP
-        ++r.merged;
-      } else {
-        ++r.created;
-      }
+      d.tags = u.tags;  // written on insert only
+      ++r.created;
     }
     merge_into(d, u);
     if (auto err = write(tenant, d); !err.empty()) return err;
     return bind_identifiers(tenant, d.id, u, holders, r);
   }
 };
+
+bool is_deleted(const CanonicalDevice& device) {
+  auto it = device.metadata.find("_deleted");
+  return it != device.metadata.end() && it->second == "true";
+}
 
 InventoryStore::InventoryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 InventoryStore::~InventoryStore() = default;
@@ -268,9 +306,10 @@ net::Expected<std::unique_ptr<InventoryStore>> InventoryStore::open(const std::f
   for (const char* sql : {in_memory ? "PRAGMA journal_mode=MEMORY" : "PRAGMA journal_mode=WAL",
                           "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=OFF",
                           // Another process (sqlite3 shell, a backup) may hold the lock briefly.
-                          "PRAGMA busy_timeout=1000", kSchema})
+                          "PRAGMA busy_timeout=1000"})
     if (auto err = impl->db.exec(sql); !err.empty())
       return Result::failure("inventory: " + file.string() + ": " + err);
+  if (auto err = impl->migrate(); !err.empty()) return Result::failure("inventory: " + file.string() + ": " + err);
   if (auto err = impl->prepare(); !err.empty()) return Result::failure("inventory: " + err);
   return std::unique_ptr<InventoryStore>(new InventoryStore(std::move(impl)));
 }
@@ -343,7 +382,7 @@ std::map<std::string, InventoryStore::TenantSummary> InventoryStore::summary() c
   if (!impl_->db.exec("BEGIN").empty()) return out;
   for (const auto& t : tenants()) {
     auto& s = out[t];
-    s.devices = count(t);
+    impl_->counts(t, s);
     s.by_source = counts_by_source(t);
   }
   impl_->db.exec("COMMIT");

@@ -90,7 +90,9 @@ function render(status, inventory) {
       const by = Object.entries(inv.by_source || {}).sort();
       out.push(table(["canonical devices", "count"],
         [el("tr", {}, el("td", {}, "all sources"), num(inv.devices)),
-         ...by.map(([src, n]) => el("tr", {}, el("td", {}, "reported by " + src), num(n)))]));
+         ...by.map(([src, n]) => el("tr", {}, el("td", {}, "reported by " + src), num(n))),
+         el("tr", {}, el("td", {}, "unavailable (is_available false or missing)"), num(inv.unavailable || 0)),
+         el("tr", {}, el("td", {}, "deleted (metadata _deleted = \"true\")"), num(inv.deleted || 0))]));
     }
   }
   root.replaceChildren(...out);
