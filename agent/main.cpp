@@ -139,16 +139,26 @@ int check_config(const po::variables_map& vm) {
     std::cout << "identity: ERROR " << id.error() << "\n";
     return 1;
   }
-  std::cout << "gateway:   " << boot->config.gateway_addr << "\n"
+  for (const auto& w : identity_warnings(*boot, *id)) std::cout << "warning: " << w << "\n";
+  const auto& c = boot->config;
+  std::cout << "gateway:   " << c.gateway_addr << (c.server_name.empty() ? "" : " (TLS name " + c.server_name + ")")
+            << "\n"
             << "agent_id:  " << id->agent_id << "\n"
             << "partition: " << id->partition << "\n"
             << "tenant:    " << (id->tenant.empty() ? "(none: the gateway's default tenant)" : id->tenant)
             << "\n"
-            << "transport: " << (boot->config.allow_insecure ? "PLAINTEXT" : "mTLS") << "\n";
+            << "transport: " << (c.allow_insecure ? "PLAINTEXT" : "mTLS") << "\n";
+  if (!c.allow_insecure)
+    std::cout << "cert_file: " << c.cert_file << "\n"
+              << "key_file:  " << c.key_file << "\n"
+              << "ca_file:   " << c.ca_file << "\n";
+  std::cout << "log_level: " << c.log_level << "\n"
+            << "sync:      " << (c.sync_runtime_enabled ? "enabled" : "disabled (sync_runtime_enabled false)")
+            << "\n";
   return 0;
 }
 
-void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running,
+void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running, bool sync_enabled,
                       ControlPlane& control) {
   auto boot = bootstrap_from(vm);
   if (!boot) {
@@ -167,10 +177,38 @@ void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running,
                                         id->agent_id, id->partition, id->tenant));
     return;
   }
+  for (const auto& w : boot->warnings) sr::log::warn("bootstrap", "SIGHUP: " + w);
+  for (const auto& w : identity_warnings(*boot, *id)) sr::log::warn("bootstrap", "SIGHUP: " + w);
+  if (boot->config.sync_runtime_enabled != sync_enabled) {
+    sr::log::warn("bootstrap", fmt::format("SIGHUP: sync_runtime_enabled is now {}: that takes a restart; "
+                                           "it stays {} until then", boot->config.sync_runtime_enabled,
+                                           sync_enabled));
+    boot->config.sync_runtime_enabled = sync_enabled;
+  }
   sr::log::info("bootstrap", fmt::format("SIGHUP: bootstrap and certificate re-read ({}, serial {})",
                                      boot->config.cert_file, certificate_serial(boot->config)));
   control.reconfigure(boot->config);
 }
+
+// The sync runtime's side of a config: run its sources, or, with
+// sync_runtime_enabled false, say once per version that they do not run.
+class SyncGate {
+ public:
+  SyncGate(bool enabled, sr::sync::SyncRuntime& runtime) : enabled_(enabled), runtime_(runtime) {}
+  // On the control plane's strand (or before the pool starts).
+  void apply(const std::string& version, const sr::sync::SourcesConfig& sources) {
+    if (enabled_) return runtime_.apply(sources);
+    if (version == reported_) return;
+    reported_ = version;
+    sr::log::info("sync", fmt::format("config {}: sync_runtime_enabled is false: {} source(s) not run", version,
+                                      sources.sources.size()));
+  }
+
+ private:
+  const bool enabled_;
+  sr::sync::SyncRuntime& runtime_;
+  std::string reported_;
+};
 
 int run(const po::variables_map& vm) {
   auto boot = bootstrap_from(vm);
@@ -186,6 +224,10 @@ int run(const po::variables_map& vm) {
     sr::log::error("bootstrap", id.error());
     return kExitConfig;
   }
+  for (const auto& w : identity_warnings(*boot, *id)) sr::log::warn("bootstrap", w);
+  if (!config.sync_runtime_enabled)
+    sr::log::info("agent", "sync_runtime_enabled is false: enrolment, config and heartbeats run; no source "
+                           "does, and Hello does not advertise the sync capability");
   auto initial = duration_flag(vm, "backoff-initial");
   auto max = duration_flag(vm, "backoff-max");
   if (!initial || !max) return kExitUsage;
@@ -231,9 +273,10 @@ int run(const po::variables_map& vm) {
   ropts.min_interval = config.min_sync_interval;
   sr::sync::SyncRuntime runtime(pool.executor(), ropts, *spool, stats,
                                 [&sender](auto run) { sender.deliver(std::move(run)); });
+  SyncGate gate(config.sync_runtime_enabled, runtime);
   ControlHooks hooks;
-  hooks.apply_config = [&runtime](const std::string&, const sr::sync::SourcesConfig& sources) {
-    runtime.apply(sources);
+  hooks.apply_config = [&gate](const std::string& version, const sr::sync::SourcesConfig& sources) {
+    gate.apply(version, sources);
   };
   hooks.session = [&runtime, &sender](auto stub, const std::string& gateway_id) {
     if (stub) runtime.set_gateway_id(gateway_id);
@@ -254,10 +297,11 @@ int run(const po::variables_map& vm) {
   if (cache.mode() != CacheMode::off) {
     if (auto cached = cache.load()) {
       auto sources = sr::sync::parse_sources(cached->config_json);
-      sr::log::info("control", fmt::format("running the cached config {} ({} source(s)) until the gateway answers",
+      sr::log::info("control", fmt::format("{} the cached config {} ({} source(s)) until the gateway answers",
+                                           config.sync_runtime_enabled ? "running" : "taking",
                                            cached->version, sources.sources.size()));
       control.adopt_cached(cached->version);
-      runtime.apply(sources);
+      gate.apply(cached->version, sources);
     } else {
       sr::log::debug("control", cached.error());
     }
@@ -310,7 +354,7 @@ int run(const po::variables_map& vm) {
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      reload_bootstrap(vm, *id, control);
+      reload_bootstrap(vm, *id, config.sync_runtime_enabled, control);
       await_hangup();
     });
   };

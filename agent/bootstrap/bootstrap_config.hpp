@@ -2,6 +2,10 @@
 // to present. Read from a small JSON file, then the environment, then flags
 // (each overriding the one before). Everything about integrations comes from
 // the gateway later; nothing else is read from disk.
+//
+// The file may also have the upstream Go agent's shape (gateway_security,
+// logging, sync_runtime_enabled and keys of features this agent does not
+// have): see "Migrating from the upstream agent" in the README.
 #pragma once
 
 #include "net/expected.hpp"
@@ -20,9 +24,9 @@ struct BootstrapConfig {
   std::string gateway_addr;                 // host:port (required)
   std::string cert_file, key_file, ca_file; // required unless allow_insecure
   std::string server_name;                  // TLS name to expect, if not the host
-  std::string agent_id, partition;          // default: from the certificate
+  std::string agent_id, partition;          // informational: the certificate is the identity
   std::string state_dir = "/var/lib/serviceradar/agent";
-  std::string log_level = "info";           // debug, info, warn, error
+  std::string log_level = "info";           // debug, info, warn, error (normalised)
   std::string log_format = "text";          // text, json
   std::string metrics_addr;                 // empty: no HTTP endpoint
   unsigned threads = 2;
@@ -36,11 +40,16 @@ struct BootstrapConfig {
   std::chrono::milliseconds run_timeout{std::chrono::minutes(10)};  // per run, unless the source sets one
   std::chrono::milliseconds min_sync_interval{std::chrono::seconds(10)};  // floor of source intervals
   std::string config_cache = "sealed";  // sealed | plain | off (see agent/state/config_cache.hpp)
+  // false: the control plane runs (enrolment, config, heartbeats) but no source does.
+  bool sync_runtime_enabled = true;
 };
 
 struct Bootstrap {
   BootstrapConfig config;
-  std::vector<std::string> warnings;  // e.g. unknown keys, plaintext
+  std::vector<std::string> warnings;  // e.g. ignored keys, plaintext
+  // Where each key's value came from, for messages: the file's path,
+  // "environment SR_AGENT_ID" or "flag --agent-id".
+  std::map<std::string, std::string> origin;
 };
 
 using Environment = std::function<std::optional<std::string>(const std::string&)>;

@@ -128,19 +128,45 @@ net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c)
                                        c.cert_file, id->component_type));
   if (facts->not_after < unix_now())
     return Result::failure(c.cert_file + ": the certificate has expired");
-  if (!c.agent_id.empty() && c.agent_id != id->agent_id)
-    return Result::failure(fmt::format("agent_id '{}' from the config differs from '{}' in {}",
-                                       c.agent_id, id->agent_id, c.cert_file));
-  if (!c.partition.empty() && c.partition != id->partition)
-    return Result::failure(fmt::format("partition '{}' from the config differs from '{}' in {}",
-                                       c.partition, id->partition, c.cert_file));
   return AgentIdentity{id->agent_id, id->partition, id->tenant};
+}
+
+std::vector<std::string> identity_warnings(const Bootstrap& boot, const AgentIdentity& id) {
+  const auto& c = boot.config;
+  std::vector<std::string> out;
+  if (c.allow_insecure && c.cert_file.empty()) return out;  // the bootstrap is the identity
+  auto check = [&](const char* key, const std::string& configured, const std::string& actual) {
+    if (configured.empty() || configured == actual) return;
+    auto it = boot.origin.find(key);
+    out.push_back(fmt::format("{} '{}' in {} differs from the certificate's '{}'; the certificate is the identity",
+                              key, configured, it == boot.origin.end() ? "the bootstrap" : it->second, actual));
+  };
+  check("agent_id", c.agent_id, id.agent_id);
+  check("partition", c.partition, id.partition);
+  return out;
+}
+
+std::vector<std::string> hello_capabilities(bool sync_enabled) {
+  if (!sync_enabled) return {};
+  return {"sync"};
+}
+
+std::string heartbeat_message(const std::string& config_version, bool sync_enabled,
+                              const std::string& status_json) {
+  std::string out = fmt::format(R"({{"config_version":"{}")", config_version);
+  if (!sync_enabled) out += R"(,"sync_runtime_enabled":false)";
+  // status_json is an object: its members follow ours.
+  const auto open = status_json.find('{');
+  const auto rest = open == std::string::npos ? std::string("}") : status_json.substr(open + 1);
+  const bool empty = rest.find_first_not_of(" \t\r\n") == rest.find('}');
+  return out + (empty ? "" : ",") + rest;
 }
 
 ControlPlane::ControlPlane(asio::any_io_executor ex, BootstrapConfig config,
                            AgentIdentity identity, Backoff backoff, ControlHooks hooks)
     : ex_(std::move(ex)),
       config_(std::move(config)),
+      sync_enabled_(config_.sync_runtime_enabled),
       restart_(ex_),
       identity_(std::move(identity)),
       backoff_(backoff),
@@ -197,6 +223,8 @@ std::string ControlPlane::metrics_text() const {
   };
   gauge("serviceradar_agent_enrolled", "1 while enrolled with the gateway.", enrolled_ ? "1" : "0");
   gauge("serviceradar_agent_ready", "1 while enrolled and a config is applied.", ready() ? "1" : "0");
+  gauge("serviceradar_agent_sync_runtime_enabled", "0 when sync_runtime_enabled is false: no source runs.",
+        sync_enabled_ ? "1" : "0");
   out += "# HELP serviceradar_agent_config_info The config version applied last.\n"
          "# TYPE serviceradar_agent_config_info gauge\n";
   out += fmt::format("serviceradar_agent_config_info{{version=\"{}\"}} 1\n", config_version());
@@ -274,7 +302,7 @@ struct ControlPlane::Session {
       svc->set_agent_id(cp.identity_.agent_id);
       svc->set_partition(cp.identity_.partition);
       const std::string sources = cp.hooks_.status_json ? cp.hooks_.status_json() : R"({"sources":{}})";
-      svc->set_message(fmt::format(R"({{"config_version":"{}",{})", cp.config_version(), sources.substr(1)));
+      svc->set_message(heartbeat_message(cp.config_version(), cp.sync_enabled_, sources));
       auto [status, resp] = co_await unary<monitoring::GatewayStatusResponse>("PushStatus",
           [s = stub.get()](auto* c, auto* q, auto* r, auto d) { s->async()->PushStatus(c, q, r, std::move(d)); }, std::move(req), kRpcTimeout);
       if (!status.ok()) co_return "PushStatus failed: " + describe(status);
@@ -293,7 +321,7 @@ struct ControlPlane::Session {
     auto* h = hello.mutable_hello();
     h->set_agent_id(cp.identity_.agent_id);
     h->set_partition(cp.identity_.partition);
-    h->add_capabilities("sync");
+    for (const auto& c : hello_capabilities(cp.sync_enabled_)) h->add_capabilities(c);
     h->set_config_version(cp.config_version());
     h->set_version(version());
     h->set_hostname(hostname());
@@ -358,7 +386,7 @@ asio::awaitable<std::string> ControlPlane::session() {
   monitoring::AgentHelloRequest hello;
   hello.set_agent_id(identity_.agent_id);
   hello.set_version(version());
-  hello.add_capabilities("sync");
+  for (const auto& c : hello_capabilities(sync_enabled_)) hello.add_capabilities(c);
   hello.set_hostname(hostname());
   const auto p = platform();
   hello.set_os(p.os);

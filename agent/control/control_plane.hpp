@@ -86,6 +86,7 @@ class ControlPlane {
 
   boost::asio::any_io_executor ex_;
   BootstrapConfig config_;               // on ex_ only
+  const bool sync_enabled_;              // from the first config: a SIGHUP does not change it
   boost::asio::steady_timer restart_;    // cancelled by reconfigure()
   AgentIdentity identity_;
   Backoff backoff_;
@@ -103,8 +104,22 @@ struct PlatformFacts {
 };
 PlatformFacts platform_facts();
 
-// Reads the agent's own certificate: its identity, checked against the
-// bootstrap's agent_id/partition when those are set.
+// Reads the agent's own certificate: its identity. Without a certificate
+// (allow_insecure) the bootstrap's agent_id and partition are the identity.
 net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& config);
+
+// The certificate is the identity: an agent_id or partition in the bootstrap
+// that says otherwise is a warning (naming where it was set), never a refusal.
+std::vector<std::string> identity_warnings(const Bootstrap& boot, const AgentIdentity& id);
+
+// What Hello and the ControlStream hello advertise: "sync" only when the
+// sync runtime is enabled, so the platform assigns sources only to agents
+// that run them.
+std::vector<std::string> hello_capabilities(bool sync_enabled);
+
+// The sync service's heartbeat message: `status_json` ({"sources":{...}})
+// with the config version first, and "sync_runtime_enabled":false when off.
+std::string heartbeat_message(const std::string& config_version, bool sync_enabled,
+                              const std::string& status_json);
 
 }  // namespace sr::agent

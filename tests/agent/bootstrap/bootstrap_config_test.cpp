@@ -49,11 +49,14 @@ TEST_CASE("file, then environment, then flags", "[agent][bootstrap]") {
 
 TEST_CASE("unknown keys are warned about, wrong types are errors naming the key",
           "[agent][bootstrap]") {
-  File unknown(R"({"gateway_addr":"g:1","cert_dir":"/c","kv_address":"x"})");
+  File unknown(R"({"gateway_addr":"g:1","cert_dir":"/c","kv_address":"x","push_interval":"30s","agent_name":"a"})");
   auto b = load_bootstrap(unknown.path.string(), true, env({}), kNoFlags);
   REQUIRE(b.ok());
+  // One warning for all of them, sorted.
   REQUIRE(b->warnings.size() == 1);
-  CHECK(b->warnings.front() == unknown.path.string() + ": unknown key 'kv_address' ignored");
+  CHECK(b->warnings.front() == unknown.path.string() +
+                                   ": keys ignored (features this agent does not have): agent_name, "
+                                   "kv_address, push_interval");
 
   File wrong(R"({"gateway_addr":"g:1","threads":"many"})");
   auto w = load_bootstrap(wrong.path.string(), true, env({}), kNoFlags);
