@@ -75,6 +75,18 @@ std::string Inventory::ip_of(std::uint64_t index, std::uint64_t epoch) const {
   return slot_ip(options_.first_slot + taken);
 }
 
+// A bijection of the index on 40 bits (an offset by seed, a multiplication by
+// an odd number and a xor-shift, each invertible): the first MACs of one
+// inventory never repeat, as a real fleet's do not. The platform identifies
+// devices by MAC; random ones met by the birthday bound (two of a million
+// devices shared one and were merged).
+std::uint64_t Inventory::first_mac_bits(std::uint64_t index) const noexcept {
+  constexpr std::uint64_t kMask = (1ull << 40) - 1;
+  std::uint64_t x = (index + splitmix(options_.seed)) & kMask;
+  x = (x * 0x9E3779B97Full) & kMask;
+  return x ^ (x >> 21);
+}
+
 std::size_t Inventory::mac_count(std::uint64_t index) const {
   const auto h = hash(index, 0xC0FFEE);
   // Most devices have 1..3 interfaces; one in twenty is a hub with up to 200.
@@ -97,7 +109,8 @@ FakeDevice Inventory::device(std::uint64_t index, std::uint64_t epoch, bool with
   d.risk_level = static_cast<int>((h >> 32) % 100);
   const auto macs = with_all_macs ? mac_count(index) : 1;
   d.macs.reserve(macs);
-  for (std::size_t m = 0; m < macs; ++m) d.macs.push_back(mac_text(hash(index, 0xAC + m)));
+  d.macs.push_back(mac_text(first_mac_bits(index)));
+  for (std::size_t m = 1; m < macs; ++m) d.macs.push_back(mac_text(hash(index, 0xAC + m)));
   for (std::size_t t = 0; t < kTags.size(); ++t)
     if ((h >> (40 + t)) & 1) d.tags.emplace_back(kTags[t]);
   return d;

@@ -57,6 +57,7 @@ class Inventory {
 
  private:
   std::uint64_t hash(std::uint64_t a, std::uint64_t b) const noexcept;
+  std::uint64_t first_mac_bits(std::uint64_t index) const noexcept;
   InventoryOptions options_;
 };
 

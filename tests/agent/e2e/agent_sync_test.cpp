@@ -169,7 +169,7 @@ TEST_CASE("sync --once runs sources without a gateway and writes NDJSON", "[agen
   {
     std::ofstream(dir.path / "sources.json")
         << R"({"sources":{"a":{"type":"faker","total_devices":1500,"seed":3},"b":{"type":"faker","total_devices":500,"seed":4},)"
-           R"("bad":{"type":"faker","total_devices":"lots"}}})";
+           R"("bad":{"type":"armis","endpoint":"https://armis.invalid"}}})";  // no credentials
   }
   ChildProcess run(std::getenv("SR_AGENT"), {"sync", "--once", "--sources", (dir.path / "sources.json").string(),
                                              "--out", (dir.path / "out.ndjson").string()});

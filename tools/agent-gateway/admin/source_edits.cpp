@@ -65,32 +65,21 @@ std::string merge_patch(json::object& source, const json::object& patch) {
 
 namespace {
 
-bool has_credential(const json::object& source, std::initializer_list<const char*> keys) {
-  const auto* creds = source.if_contains("credentials");
-  if (!creds || !creds->is_object()) return false;
+bool has_credential(const sync::SourceConfig& source, std::initializer_list<const char*> keys) {
   for (const char* k : keys) {
-    const auto* v = creds->get_object().if_contains(k);
-    if (v && !(v->is_string() && v->get_string().empty()) && !v->is_null()) return true;
+    auto it = source.credentials.find(k);
+    if (it != source.credentials.end() && !it->second.empty()) return true;
   }
   return false;
 }
 
-std::string text_of(const json::object& source, const char* key) {
-  const auto* v = source.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-// What the adapters refuse to start without (they say so too, but only at run time).
-std::string adapter_needs(const json::object& source, const std::string& type) {
-  if (type == "armis") {
-    if (text_of(source, "endpoint").empty()) return "\"endpoint\": an Armis source needs its API base URL";
-    if (!has_credential(source, {"api_key", "secret_key"}))
-      return "\"credentials\": an Armis source needs api_key (and api_secret) or secret_key";
-  } else if (type == "netbox") {
-    if (text_of(source, "endpoint").empty()) return "\"endpoint\": a NetBox source needs its base URL";
-    if (!has_credential(source, {"api_token", "token"}))
-      return "\"credentials\": a NetBox source needs api_token (or token)";
-  }
+// What the adapters refuse to start without (they say so too, but only at
+// run time), judged on the source as the agent reads it.
+std::string adapter_needs(const sync::SourceConfig& source) {
+  if (source.type == "armis" && !has_credential(source, {"api_key", "api_secret", "secret_key"}))
+    return "\"credentials\": an Armis source needs api_key (and api_secret) or secret_key";
+  if (source.type == "netbox" && !has_credential(source, {"api_token", "token"}))
+    return "\"credentials\": a NetBox source needs api_token (or token)";
   return {};
 }
 
@@ -120,7 +109,7 @@ std::string validate_source(const std::string& name, const json::object& source,
   warnings.insert(warnings.end(), parsed.warnings.begin(), parsed.warnings.end());
   const auto& read = parsed.sources.front();
   for (const auto& w : read.warnings) warnings.push_back(fmt::format("source \"{}\": {}", name, w));
-  return adapter_needs(source, read.type);  // the type as the agent reads it (trimmed, any case)
+  return adapter_needs(read);
 }
 
 }  // namespace sr::gateway

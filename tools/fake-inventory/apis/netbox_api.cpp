@@ -56,7 +56,11 @@ std::string check_next_origin(std::string& origin) {
 std::string netbox_ip(const sync::faker::Inventory& inventory, std::uint64_t index,
                       std::uint64_t epoch) {
   // By slot, so inventories with different first slots differ here too.
-  if (ipv6_only(index)) return fmt::format("fd00::{:x}", inventory.first_slot() + index + 1);
+  if (ipv6_only(index)) {
+    // Slots reach 2^24: two groups past 0xffff (one group holds 16 bits).
+    const auto n = inventory.first_slot() + index + 1;
+    return n <= 0xffff ? fmt::format("fd00::{:x}", n) : fmt::format("fd00::{:x}:{:x}", n >> 16, n & 0xffff);
+  }
   return inventory.ip_of(index, epoch);
 }
 
