@@ -2,36 +2,12 @@
 // names its source and key.
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "net/read_file.hpp"
+#include "tests/agent/bootstrap/bootstrap_inputs.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 using namespace sr::agent;
-namespace fs = std::filesystem;
-
-namespace {
-
-struct File {
-  fs::path path = fs::temp_directory_path() / ("sr-boot-" + std::to_string(::getpid()) + ".json");
-  explicit File(const std::string& text) { std::ofstream(path) << text; }
-  ~File() { fs::remove(path); }
-};
-
-Environment env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-const std::map<std::string, std::string> kNoFlags;
-
-}  // namespace
+using namespace sr::test;
 
 TEST_CASE("file, then environment, then flags", "[agent][bootstrap]") {
   File f(R"({"gateway_addr":"file:1","cert_dir":"/certs","log_level":"debug","threads":3})");

@@ -4,37 +4,16 @@
 // certificate, not the file, is the identity.
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
+#include "tests/agent/bootstrap/bootstrap_inputs.hpp"
 #include "tests/agent/bootstrap/upstream_fixture.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
-
 using namespace sr::agent;
 using namespace sr::test;
-namespace fs = std::filesystem;
 
 namespace {
-
-struct File {
-  fs::path path = fs::temp_directory_path() / ("sr-upstream-" + std::to_string(::getpid()) + ".json");
-  explicit File(const std::string& text) { std::ofstream(path) << text; }
-  ~File() { fs::remove(path); }
-};
-
-Environment env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-const std::map<std::string, std::string> kNoFlags;
 
 sr::net::Expected<Bootstrap> load(const File& f, std::map<std::string, std::string> vars = {},
                                   const std::map<std::string, std::string>& flags = kNoFlags) {

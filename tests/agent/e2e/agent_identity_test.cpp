@@ -16,6 +16,7 @@
 #include "sync/adapters/faker/faker_inventory.hpp"
 #include "sync/device/address_text.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
+#include "tests/agent/e2e/fake_inventory_process.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
@@ -41,28 +42,16 @@ constexpr std::uint64_t kNetboxFirstSlot = 100'000;
 const char* kArmisSecret = "armis-SECRET-identity-41c2";
 const char* kNetboxToken = "netbox-TOKEN-identity-0e7b";
 
-struct FakeInventory {
-  FakeInventory(std::uint64_t seed, std::uint64_t first_slot, std::vector<std::string> more = {}) {
-    const auto pki = test_pki();
-    std::vector<std::string> args{"--devices", std::to_string(kDevices), "--seed", std::to_string(seed),
-                                  "--first-slot", std::to_string(first_slot),
-                                  "--cert", (pki / "test" / "https-server.pem").string(),
-                                  "--key", (pki / "test" / "https-server.key").string(),
-                                  "--armis-api-key", "key-identity", "--armis-api-secret", kArmisSecret,
-                                  "--netbox-token", kNetboxToken};
-    args.insert(args.end(), more.begin(), more.end());
-    const char* program = std::getenv("SR_FAKE_INVENTORY");
-    if (!program) fail_hard("SR_FAKE_INVENTORY is not set (run the tests through meson)");
-    process = std::make_unique<ChildProcess>(program, args);
-    auto ready = process->wait_for_line("fake-inventory ready");
-    if (!ready) fail_hard("fake-inventory did not start:\n" + process->log_text());
-    endpoint = "https://" + field_of(*ready, "https");
-  }
-  std::unique_ptr<ChildProcess> process;
-  std::string endpoint;
-};
+FakeInventoryProcess fake_inventory(std::uint64_t seed, std::uint64_t first_slot, std::vector<std::string> more = {}) {
+  std::vector<std::string> args{"--devices", std::to_string(kDevices), "--seed", std::to_string(seed),
+                                "--first-slot", std::to_string(first_slot),
+                                "--armis-api-key", "key-identity", "--armis-api-secret", kArmisSecret,
+                                "--netbox-token", kNetboxToken};
+  args.insert(args.end(), more.begin(), more.end());
+  return FakeInventoryProcess(std::move(args));
+}
 
-std::string store(const FakeInventory& armis, const FakeInventory& netbox) {
+std::string store(const FakeInventoryProcess& armis, const FakeInventoryProcess& netbox) {
   const auto ca = (test_pki() / "ca" / "root.pem").string();
   return R"({"sources":{
     "armis-hq":{"type":"armis","endpoint":")" + armis.endpoint + R"(","ca_file":")" + ca +
@@ -94,8 +83,8 @@ std::string canonical(const std::string& ip) { return sr::sync::canonical_ip(ip)
 
 TEST_CASE("overlapping ids of Armis, NetBox and faker land as the core would keep them, device by device",
           "[agent][integrations][identity]") {
-  FakeInventory armis(5, 0);
-  FakeInventory netbox(6, kNetboxFirstSlot, {"--netbox-next-origin", "http://netbox.internal:8080"});
+  auto armis = fake_inventory(5, 0);
+  auto netbox = fake_inventory(6, kNetboxFirstSlot, {"--netbox-next-origin", "http://netbox.internal:8080"});
   GatewayFixtureOptions options;
   options.stores = {{"acme", store(armis, netbox)}};
   GatewayFixture gw(options);

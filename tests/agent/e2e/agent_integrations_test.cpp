@@ -5,6 +5,7 @@
 // may show a credential.
 #include "sync/adapters/faker/faker_inventory.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
+#include "tests/agent/e2e/fake_inventory_process.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
@@ -28,25 +29,13 @@ namespace {
 const char* kArmisSecret = "armis-SECRET-e2e-9d1f";
 const char* kNetboxToken = "netbox-TOKEN-e2e-77aa";
 
-struct FakeInventoryProcess {
-  explicit FakeInventoryProcess(std::uint64_t devices, std::vector<std::string> faults = {}) {
-    const auto pki = test_pki();
-    std::vector<std::string> args{"--devices", std::to_string(devices), "--seed", "5",
-                                  "--cert", (pki / "test" / "https-server.pem").string(),
-                                  "--key", (pki / "test" / "https-server.key").string(),
-                                  "--armis-api-key", "key-e2e", "--armis-api-secret", kArmisSecret,
-                                  "--netbox-token", kNetboxToken};
-    args.insert(args.end(), faults.begin(), faults.end());
-    const char* program = std::getenv("SR_FAKE_INVENTORY");
-    if (!program) fail_hard("SR_FAKE_INVENTORY is not set (run the tests through meson)");
-    process = std::make_unique<ChildProcess>(program, args);
-    auto ready = process->wait_for_line("fake-inventory ready");
-    if (!ready) fail_hard("fake-inventory did not start:\n" + process->log_text());
-    endpoint = "https://" + field_of(*ready, "https");
-  }
-  std::unique_ptr<ChildProcess> process;
-  std::string endpoint;
-};
+FakeInventoryProcess fake_inventory(std::uint64_t devices, std::vector<std::string> faults = {}) {
+  std::vector<std::string> args{"--devices", std::to_string(devices), "--seed", "5",
+                                "--armis-api-key", "key-e2e", "--armis-api-secret", kArmisSecret,
+                                "--netbox-token", kNetboxToken};
+  args.insert(args.end(), faults.begin(), faults.end());
+  return FakeInventoryProcess(std::move(args));
+}
 
 std::string store_for(const FakeInventoryProcess& fake) {
   const auto ca = (test_pki() / "ca" / "root.pem").string();
@@ -80,7 +69,7 @@ std::map<std::string, std::multiset<std::string>> read_sink(const fs::path& dir)
 TEST_CASE("Armis and NetBox inventories arrive whole through the agent, credentials unseen",
           "[agent][integrations][https]") {
   constexpr std::uint64_t kDevices = 6000;
-  FakeInventoryProcess fake(kDevices, {"--rate-limit-every", "9", "--reset-every", "13"});
+  auto fake = fake_inventory(kDevices, {"--rate-limit-every", "9", "--reset-every", "13"});
   GatewayFixtureOptions options;
   options.stores = {{"acme", store_for(fake)}};
   GatewayFixture gw(options);
