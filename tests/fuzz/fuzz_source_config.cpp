@@ -1,5 +1,6 @@
-// config_json as the gateway sends it: parse_sources and every setting a
-// source may look up must hold on any input.
+// config_json as the gateway sends it: parse_sources, every setting a
+// source may look up and the identifier-collision check must hold on any input.
+#include "sync/config/identifier_collisions.hpp"
 #include "sync/config/source_config.hpp"
 
 #include <cstddef>
@@ -10,8 +11,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = sr::sync::parse_sources(text);
   for (const auto& s : parsed.sources)
-    for (const char* key : {"page_size", "max_page_bytes", "request_timeout", "total_devices", "seed"})
+    for (const char* key : {"page_size", "max_page_bytes", "request_timeout", "body_idle_timeout", "body_timeout",
+                            "total_devices", "seed", "churn", "first_slot"})
       (void)s.setting(key);
+  (void)sr::sync::identifier_collisions(parsed.sources, "default");
   (void)sr::sync::parse_bool_text(text);
   (void)sr::sync::parse_int_text(text);
   (void)sr::sync::parse_size_text(text);
