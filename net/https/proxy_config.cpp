@@ -145,8 +145,10 @@ Expected<ProxyConfig> ProxyConfig::parse(std::string_view proxy_url, std::string
   return c;
 }
 
-Expected<ProxyConfig> ProxyConfig::from_environment() {
-  const char* proxy = env("https_proxy", "HTTPS_PROXY");
+Expected<ProxyConfig> ProxyConfig::from_environment(std::string_view scheme) {
+  // As curl: plain http has only the lower-case name, since HTTP_PROXY is a
+  // request header's name in CGI environments ("httpoxy").
+  const char* proxy = scheme == "http" ? env("http_proxy", "http_proxy") : env("https_proxy", "HTTPS_PROXY");
   const char* no_proxy = env("no_proxy", "NO_PROXY");
   return parse(proxy ? proxy : "", no_proxy ? no_proxy : "");
 }

@@ -1,5 +1,6 @@
-// HTTPS_PROXY / NO_PROXY, as curl reads them: which requests go through an
-// HTTP proxy (CONNECT tunnel) and which go direct.
+// HTTPS_PROXY (http_proxy for http:// URLs) / NO_PROXY, as curl reads them:
+// which requests go through an HTTP proxy (a CONNECT tunnel for https, an
+// absolute-form request for http) and which go direct.
 #pragma once
 
 #include "net/expected.hpp"
@@ -27,8 +28,9 @@ class ProxyConfig {
   // their subdomains; a leading dot is optional), IP addresses and CIDRs.
   // Errors name the variable and the problem, never the userinfo.
   static Expected<ProxyConfig> parse(std::string_view proxy_url, std::string_view no_proxy);
-  // https_proxy, else HTTPS_PROXY; no_proxy, else NO_PROXY.
-  static Expected<ProxyConfig> from_environment();
+  // For https URLs https_proxy, else HTTPS_PROXY; for http URLs http_proxy
+  // (curl reads no HTTP_PROXY); no_proxy, else NO_PROXY.
+  static Expected<ProxyConfig> from_environment(std::string_view scheme = "https");
 
   // The proxy to use for `host`, or nullptr to go direct.
   const Proxy* for_host(std::string_view host) const;

@@ -47,7 +47,7 @@ net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& sourc
   }
   o.client.tls.ca_file = source.ca_file;
   o.client.tls.insecure_skip_verify = source.insecure_skip_verify;
-  auto proxy = net::https::ProxyConfig::from_environment();
+  auto proxy = net::https::ProxyConfig::from_environment(o.endpoint.scheme());
   if (!proxy) return Result::failure(proxy.error());
   o.client.proxy = *proxy;
   return o;

@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 using sr::net::https::ProxyConfig;
 
 TEST_CASE("a proxy URL with and without scheme, port and credentials", "[https][proxy]") {
@@ -53,4 +55,25 @@ TEST_CASE("NO_PROXY: names with their subdomains, addresses, networks, *", "[htt
 
   auto all = ProxyConfig::parse("proxy:3128", "*");
   CHECK_FALSE(all->for_host("anything"));
+}
+
+TEST_CASE("the environment: https_proxy for https URLs, only the lower-case http_proxy for http ones",
+          "[https][proxy]") {
+  for (const char* name : {"https_proxy", "HTTPS_PROXY", "http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY"})
+    ::unsetenv(name);
+  ::setenv("HTTPS_PROXY", "secure-proxy:3128", 1);
+  ::setenv("HTTP_PROXY", "from-a-request-header:80", 1);  // httpoxy: curl ignores it, so do we
+  auto https = ProxyConfig::from_environment("https");
+  REQUIRE(https.ok());
+  REQUIRE(https->for_host("armis.example"));
+  CHECK(https->for_host("armis.example")->display() == "secure-proxy:3128");
+  auto http = ProxyConfig::from_environment("http");
+  REQUIRE(http.ok());
+  CHECK_FALSE(http->for_host("netbox.lan"));
+  ::setenv("http_proxy", "plain-proxy:8080", 1);
+  auto with_http_proxy = ProxyConfig::from_environment("http");
+  REQUIRE(with_http_proxy.ok());
+  REQUIRE(with_http_proxy->for_host("netbox.lan"));
+  CHECK(with_http_proxy->for_host("netbox.lan")->display() == "plain-proxy:8080");
+  for (const char* name : {"HTTPS_PROXY", "HTTP_PROXY", "http_proxy"}) ::unsetenv(name);
 }
