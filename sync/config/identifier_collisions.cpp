@@ -27,6 +27,19 @@ std::string instance_of(const SourceConfig& s) {
   return host + ":" + port;
 }
 
+// "source \"b\"", "sources \"b\", \"c\" and 4 more": a heartbeat stays small
+// however many instances collide.
+std::string names_of(const std::vector<std::string>& others) {
+  constexpr std::size_t kNamed = 3;
+  std::string out = others.size() == 1 ? "source " : "sources ";
+  for (std::size_t i = 0; i < others.size() && i < kNamed; ++i) {
+    if (i) out += i + 1 == others.size() ? " and " : ", ";
+    out += "\"" + others[i] + "\"";
+  }
+  if (others.size() > kNamed) out += fmt::format(" and {} more", others.size() - kNamed);
+  return out;
+}
+
 }  // namespace
 
 std::map<std::string, std::vector<std::string>> identifier_collisions(const std::vector<SourceConfig>& sources,
@@ -38,15 +51,17 @@ std::map<std::string, std::vector<std::string>> identifier_collisions(const std:
     const auto& a = sources[i];
     const auto kind = claimed_kind(a.type);
     if (kind.empty()) continue;
+    std::vector<std::string> others;
     for (std::size_t j = 0; j < sources.size(); ++j) {
       const auto& b = sources[j];
-      if (i == j || a.type != b.type || partition_of(a) != partition_of(b) || instance_of(a) == instance_of(b))
-        continue;
-      out[a.name].push_back(fmt::format(
-          "{} values may collide with source \"{}\" (another {} instance in partition \"{}\"): the platform "
-          "would merge devices that share a number; give one of them its own partition",
-          kind, b.name, a.type, partition_of(a)));
+      if (i != j && a.type == b.type && partition_of(a) == partition_of(b) && instance_of(a) != instance_of(b))
+        others.push_back(b.name);
     }
+    if (others.empty()) continue;
+    out[a.name].push_back(fmt::format(
+        "{} values may collide with {} (other {} instances in partition \"{}\"): the platform would merge "
+        "devices that share a number; give each instance its own partition",
+        kind, names_of(others), a.type, partition_of(a)));
   }
   return out;
 }

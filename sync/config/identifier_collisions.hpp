@@ -17,7 +17,8 @@
 
 namespace sr::sync {
 
-// Warnings by source name, for each source that collides with another.
+// One warning by source name, for each source that collides with others
+// (naming a few of them, then how many more).
 // `agent_partition` is the partition of sources that name none.
 std::map<std::string, std::vector<std::string>> identifier_collisions(const std::vector<SourceConfig>& sources,
                                                                       std::string_view agent_partition);

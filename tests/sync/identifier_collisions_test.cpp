@@ -25,8 +25,8 @@ TEST_CASE("two Armis instances in one partition collide; both are told", "[sync]
   REQUIRE(w.size() == 2);
   REQUIRE(w["us"].size() == 1);
   CHECK(w["us"][0] ==
-        "armis_device_id values may collide with source \"eu\" (another armis instance in partition \"default\"): "
-        "the platform would merge devices that share a number; give one of them its own partition");
+        "armis_device_id values may collide with source \"eu\" (other armis instances in partition \"default\"): "
+        "the platform would merge devices that share a number; give each instance its own partition");
   CHECK(w["eu"][0].find("source \"us\"") != std::string::npos);
   CHECK_FALSE(w.count("nb"));  // Armis and NetBox claim different identifier kinds
 }
@@ -52,4 +52,21 @@ TEST_CASE("one instance read twice, and fakers, do not collide", "[sync][config]
                                     "default")
                   .empty());
   CHECK(identifier_collisions({source("f1", "faker", ""), source("f2", "faker", "")}, "default").empty());
+}
+
+TEST_CASE("however many instances collide, each source gets one warning of bounded length",
+          "[sync][config][identity]") {
+  std::vector<SourceConfig> many;
+  for (int i = 0; i < 500; ++i)
+    many.push_back(source("nb-" + std::to_string(i), "netbox", "https://nb-" + std::to_string(i) + ".example"));
+  auto w = identifier_collisions(many, "default");
+  REQUIRE(w.size() == 500);
+  REQUIRE(w["nb-0"].size() == 1);
+  CHECK(w["nb-0"][0].find("with sources \"nb-1\", \"nb-2\", \"nb-3\" and 496 more (other netbox") !=
+        std::string::npos);
+  for (const auto& [name, warnings] : w) CHECK(warnings.front().size() < 300);
+  auto two = identifier_collisions({source("a", "netbox", "https://a"), source("b", "netbox", "https://b"),
+                                    source("c", "netbox", "https://c")},
+                                   "default");
+  CHECK(two["a"][0].find("with sources \"b\" and \"c\" (other") != std::string::npos);
 }
