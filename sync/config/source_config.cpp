@@ -62,9 +62,7 @@ std::string kind(const json::value& v) {
 }
 
 std::string lower_trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  std::string out(text);
+  std::string out(trim_space(text));
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
@@ -135,17 +133,11 @@ class SourceReader {
   void read_text(std::string_view key, const json::value& v, std::string& field, bool required = false) {
     if (v.is_null()) return;
     if (is_scalar(v)) {
-      field = std::string(trim_text(scalar_text(v)));
+      field = std::string(trim_space(scalar_text(v)));
       return;
     }
     if (required) err = {std::string(key), "must be a string, not " + kind(v)};
     else warn(fmt::format("{} must be a string, not {}: ignored", key, kind(v)));
-  }
-
-  static std::string_view trim_text(std::string_view t) {
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
-    return t;
   }
 
   // As Go's models.Duration reads JSON: a string in Go's syntax, or a number
@@ -154,7 +146,7 @@ class SourceReader {
     if (v.is_null()) return;
     std::string why;
     if (v.is_string()) {
-      auto d = parse_duration(trim_text(v.get_string()));
+      auto d = parse_duration(trim_space(v.get_string()));
       if (d.value) {
         field = *d.value;
         return;
@@ -245,7 +237,7 @@ class SourceReader {
   }
 
   void add_blacklist_entry(const std::string& where, std::string_view raw) {
-    const auto text = trim_text(raw);
+    const auto text = trim_space(raw);
     if (text.empty()) return;
     if (validate_cidr(text).empty()) {
       out_.network_blacklist.emplace_back(text);
@@ -262,7 +254,7 @@ class SourceReader {
 
   void read_batch_size(const json::value& v) {
     if (v.is_null()) return;
-    auto n = is_scalar(v) ? parse_int_text(trim_text(scalar_text(v))) : std::nullopt;
+    auto n = is_scalar(v) ? parse_int_text(trim_space(scalar_text(v))) : std::nullopt;
     if (n && *n >= 0) out_.batch_size = *n;
     else warn(fmt::format("batch_size must be a whole number, not {}: ignored",
                           is_scalar(v) ? "\"" + scalar_text(v) + "\"" : kind(v)));
