@@ -8,6 +8,7 @@
 //   serviceradar-agent version
 #include "agent/bootstrap/bootstrap_config.hpp"
 #include "agent/control/control_plane.hpp"
+#include "agent/process/hardening.hpp"
 #include "agent/process/loop_lag.hpp"
 #include "agent/process/startup_pages.hpp"
 #include "agent/state/config_cache.hpp"
@@ -151,7 +152,10 @@ int check_config(const po::variables_map& vm) {
   if (!c.allow_insecure)
     std::cout << "cert_file: " << c.cert_file << "\n"
               << "key_file:  " << c.key_file << "\n"
-              << "ca_file:   " << c.ca_file << "\n";
+              << "ca_file:   " << c.ca_file << "\n"
+              << "issuer:    " << (c.gateway_issuer_file.empty() ? "(not pinned: any CA under ca_file)"
+                                                                 : c.gateway_issuer_file)
+              << "\n";
   std::cout << "log_level: " << c.log_level << "\n"
             << "sync:      " << (c.sync_runtime_enabled ? "enabled" : "disabled (sync_runtime_enabled false)")
             << "\n";
@@ -159,7 +163,7 @@ int check_config(const po::variables_map& vm) {
 }
 
 void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running, bool sync_enabled,
-                      ControlPlane& control) {
+                      ControlPlane& control, ConfigCache& cache) {
   auto boot = bootstrap_from(vm);
   if (!boot) {
     sr::log::error("bootstrap", "SIGHUP: keeping the running bootstrap: " + boot.error());
@@ -188,6 +192,8 @@ void reload_bootstrap(const po::variables_map& vm, const AgentIdentity& running,
   sr::log::info("bootstrap", fmt::format("SIGHUP: bootstrap and certificate re-read ({}, serial {})",
                                      boot->config.cert_file, certificate_serial(boot->config)));
   control.reconfigure(boot->config);
+  // A rotated key re-seals the config cache under a key derived from it (off this thread: fsync).
+  if (cache.mode() != CacheMode::off) cache.rekey_in_background(sr::net::read_file(boot->config.key_file).value_or(""));
 }
 
 // The sync runtime's side of a config: run its sources, or, with
@@ -210,7 +216,7 @@ class SyncGate {
   std::string reported_;
 };
 
-int run(const po::variables_map& vm) {
+int run(const po::variables_map& vm, const HardeningReport& hardening) {
   auto boot = bootstrap_from(vm);
   if (!boot) {
     std::cerr << "serviceradar-agent: " << boot.error() << "\n";
@@ -218,6 +224,8 @@ int run(const po::variables_map& vm) {
   }
   const auto& config = boot->config;
   sr::log::configure(config.log_level, config.log_format);
+  for (const auto& i : hardening.info) sr::log::info("agent", i);
+  for (const auto& w : hardening.warnings) sr::log::warn("agent", w);
   for (const auto& w : boot->warnings) sr::log::warn("bootstrap", w);
   auto id = identity_from_certificate(config);
   if (!id) {
@@ -239,6 +247,7 @@ int run(const po::variables_map& vm) {
       return kExitConfig;
     }
     if (!prepared->empty()) sr::log::warn("bootstrap", *prepared);
+    sr::agent::remove_state_leftovers(config.state_dir);
   }
   auto spool = sr::sync::SpoolStore::open(
       {config.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(config.state_dir) / "spool",
@@ -287,11 +296,22 @@ int run(const po::variables_map& vm) {
   const auto cache_mode = config.config_cache == "off"     ? CacheMode::off
                           : config.config_cache == "plain" ? CacheMode::plain
                                                            : CacheMode::sealed;
+  // The sealing key is the agent's private key: identity_from_certificate
+  // checked it, and one that vanished since is an error, not an empty key.
+  std::string cache_key;
+  if (!config.key_file.empty()) {
+    auto key = sr::net::read_small_file(config.key_file);
+    if (!key) {
+      sr::log::error("bootstrap", key.error() + " (the private key)");
+      return kExitConfig;
+    }
+    cache_key = std::move(*key);
+  }
   ConfigCache cache(config.state_dir, config.state_dir.empty() ? CacheMode::off : cache_mode,
-                    sr::net::read_file(config.key_file).value_or(""));
+                    std::move(cache_key));
+  // Written on the cache's own thread: a durable write blocks on fsync, never on the strand.
   hooks.config_applied = [&cache](const std::string& version, const std::string& config_json) {
-    if (auto err = cache.save({version, config_json}); !err.empty())
-      sr::log::warn("control", "config cache not written: " + err);
+    cache.save_in_background({version, config_json});
   };
   ControlPlane control(strand, config, *id, Backoff{*initial, *max}, std::move(hooks));
   if (cache.mode() != CacheMode::off) {
@@ -300,10 +320,12 @@ int run(const po::variables_map& vm) {
       sr::log::info("control", fmt::format("{} the cached config {} ({} source(s)) until the gateway answers",
                                            config.sync_runtime_enabled ? "running" : "taking",
                                            cached->version, sources.sources.size()));
-      control.adopt_cached(cached->version);
-      gate.apply(cached->version, sources);
+      control.adopt_cached(cached.config->version);
+      gate.apply(cached.config->version, sources);
+    } else if (cached.refused) {
+      sr::log::warn("control", "config cache " + cached.why);
     } else {
-      sr::log::debug("control", cached.error());
+      sr::log::debug("control", cached.why);
     }
   }
   sr::log::info("agent", fmt::format("{} starting: agent {} partition {} gateway {}",
@@ -325,9 +347,10 @@ int run(const po::variables_map& vm) {
       return control.ready() ? Response{200, "application/json", R"({"ready":true})"}
                              : Response{503, "application/json", R"({"ready":false})"};
     });
-    http->route("/metrics", [&control, &runtime, &sender, &lag](const Request&) {
+    http->route("/metrics", [&control, &runtime, &sender, &lag, server = http.get()](const Request&) {
       return Response{200, "text/plain; version=0.0.4",
-                      control.metrics_text() + runtime.metrics_text() + sender.metrics_text() + lag.metrics_text()};
+                      control.metrics_text() + runtime.metrics_text() + sender.metrics_text() +
+                          lag.metrics_text() + sr::net::http::metrics_text(server->stats(), "serviceradar_agent")};
     });
     if (auto err = http->start(); !err.empty()) {
       sr::log::error("bootstrap", "metrics_addr: " + err);
@@ -354,7 +377,7 @@ int run(const po::variables_map& vm) {
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
-      reload_bootstrap(vm, *id, config.sync_runtime_enabled, control);
+      reload_bootstrap(vm, *id, config.sync_runtime_enabled, control, cache);
       await_hangup();
     });
   };
@@ -448,6 +471,8 @@ int main(int argc, char** argv) {
   // lets every gRPC and pool thread keep its own freed chunk buffers, and RSS
   // then grows with the number of threads that ever touched a chunk.
   ::mallopt(M_ARENA_MAX, 2);
+  // Before any key or credential is read.
+  const auto hardening = harden_process(core_dumps_allowed(std::getenv("SR_ALLOW_CORE_DUMPS")));
   const auto opts = global_options();
   po::options_description all;
   all.add(opts).add_options()("command", po::value<std::string>(), "");
@@ -475,7 +500,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (command == "check-config") return check_config(vm);
-    if (command == "run") return run(vm);
+    if (command == "run") return run(vm, hardening);
     if (command == "sync") return sync_command(vm);
   } catch (const std::exception& e) {
     std::cerr << "serviceradar-agent: " << e.what() << "\n";

@@ -27,6 +27,8 @@ const std::vector<BootstrapKey>& bootstrap_keys() {
       {"key_file", "SR_KEY_FILE", "client private key (PEM)"},
       {"ca_file", "SR_CA_FILE", "CA that signed the gateway's certificate (PEM)"},
       {"server_name", "SR_SERVER_NAME", "TLS name of the gateway, if not its host"},
+      {"gateway_issuer_file", "SR_GATEWAY_ISSUER_FILE",
+       "optional pin: the gateway's certificate must be signed by a CA in this file (PEM)"},
       {"agent_id", "SR_AGENT_ID", "informational: the certificate's is used (warned if different)"},
       {"partition", "SR_PARTITION", "informational: the certificate's is used (warned if different)"},
       {"state_dir", "SR_STATE_DIR", "where the agent keeps state"},
@@ -120,6 +122,7 @@ struct Setter {
     if (key == "key_file") return str(c.key_file);
     if (key == "ca_file") return str(c.ca_file);
     if (key == "server_name") return str(c.server_name);
+    if (key == "gateway_issuer_file") return str(c.gateway_issuer_file);
     if (key == "agent_id") return str(c.agent_id);
     if (key == "partition") return str(c.partition);
     if (key == "state_dir") return str(c.state_dir);

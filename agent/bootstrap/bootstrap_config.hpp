@@ -24,6 +24,9 @@ struct BootstrapConfig {
   std::string gateway_addr;                 // host:port (required)
   std::string cert_file, key_file, ca_file; // required unless allow_insecure
   std::string server_name;                  // TLS name to expect, if not the host
+  // Optional: the gateway's certificate must be signed directly by a CA in
+  // this file (agent/control/gateway_pin.hpp); empty: ca_file's chain only.
+  std::string gateway_issuer_file;
   std::string agent_id, partition;          // informational: the certificate is the identity
   std::string state_dir = "/var/lib/serviceradar/agent";
   std::string log_level = "info";           // debug, info, warn, error (normalised)

@@ -1,4 +1,6 @@
 #include "agent/control/control_plane.hpp"
+#include "agent/control/gateway_pin.hpp"
+#include "agent/control/tls_material.hpp"
 
 #include "net/log/logger.hpp"
 #include "agent/version.hpp"
@@ -6,7 +8,7 @@
 #include "net/grpc_bridge/client_bidi.hpp"
 #include "net/grpc_bridge/client_unary.hpp"
 #include "net/grpc_bridge/release_thread.hpp"
-#include "net/read_file.hpp"
+#include "net/metrics_text.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "sync/config/duration.hpp"
 
@@ -69,7 +71,9 @@ std::string deployment_type() {
   return "bare-metal";
 }
 
-std::shared_ptr<grpc::Channel> make_channel(const BootstrapConfig& c) {
+// A channel with the bootstrap's material, or why there is none: a TLS file
+// that cannot be used is an error, never an empty string (see tls_material.hpp).
+net::Expected<std::shared_ptr<grpc::Channel>> make_channel(const BootstrapConfig& c) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
@@ -78,10 +82,17 @@ std::shared_ptr<grpc::Channel> make_channel(const BootstrapConfig& c) {
   if (!c.server_name.empty()) args.SetSslTargetNameOverride(c.server_name);
   if (c.allow_insecure)
     return grpc::CreateCustomChannel(c.gateway_addr, grpc::InsecureChannelCredentials(), args);
+  auto material = read_tls_material(c.ca_file, c.cert_file, c.key_file, c.gateway_issuer_file);
+  if (!material) return net::Expected<std::shared_ptr<grpc::Channel>>::failure(material.error());
+  if (!material->issuer_pem.empty())
+    return grpc::CreateCustomChannel(c.gateway_addr,
+                                     pinned_credentials(material->ca_pem, material->cert_pem, material->key_pem,
+                                                        material->issuer_pem, c.gateway_issuer_file),
+                                     args);
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = net::read_file(c.ca_file).value_or("");
-  ssl.pem_private_key = net::read_file(c.key_file).value_or("");
-  ssl.pem_cert_chain = net::read_file(c.cert_file).value_or("");
+  ssl.pem_root_certs = std::move(material->ca_pem);
+  ssl.pem_private_key = std::move(material->key_pem);
+  ssl.pem_cert_chain = std::move(material->cert_pem);
   return grpc::CreateCustomChannel(c.gateway_addr, grpc::SslCredentials(ssl), args);
 }
 
@@ -115,11 +126,11 @@ net::Expected<AgentIdentity> identity_from_certificate(const BootstrapConfig& c)
     if (c.agent_id.empty()) return Result::failure("allow_insecure without a certificate needs agent_id");
     return AgentIdentity{c.agent_id, c.partition.empty() ? "default" : c.partition, ""};
   }
-  auto pem = net::read_file(c.cert_file);
-  if (!pem) return Result::failure(c.cert_file + ": cannot read the client certificate");
-  if (!net::read_file(c.key_file)) return Result::failure(c.key_file + ": cannot read the private key");
-  if (!net::read_file(c.ca_file)) return Result::failure(c.ca_file + ": cannot read the CA file");
-  auto facts = net::tls::read_certificate(*pem);
+  // The same checks as every connection makes: at start-up (and on SIGHUP) a
+  // file that cannot be used is refused, naming it.
+  auto material = read_tls_material(c.ca_file, c.cert_file, c.key_file, c.gateway_issuer_file);
+  if (!material) return Result::failure(material.error());
+  auto facts = net::tls::read_certificate(material->cert_pem);
   if (!facts) return Result::failure(c.cert_file + ": " + facts.error());
   auto id = net::tls::identity_from(*facts);
   if (!id) return Result::failure(c.cert_file + ": " + id.error());
@@ -227,16 +238,20 @@ std::string ControlPlane::metrics_text() const {
         sync_enabled_ ? "1" : "0");
   out += "# HELP serviceradar_agent_config_info The config version applied last.\n"
          "# TYPE serviceradar_agent_config_info gauge\n";
-  out += fmt::format("serviceradar_agent_config_info{{version=\"{}\"}} 1\n", config_version());
+  out += fmt::format("serviceradar_agent_config_info{{{}}} 1\n", net::metrics::label("version", config_version()));
   out += "# HELP serviceradar_agent_reconnects_total Sessions with the gateway that ended.\n"
          "# TYPE serviceradar_agent_reconnects_total counter\n";
   out += fmt::format("serviceradar_agent_reconnects_total {}\n", reconnects_.load());
+  out += "# HELP serviceradar_agent_tls_material_errors_total Connection attempts refused because the CA, "
+         "certificate or key file could not be used.\n"
+         "# TYPE serviceradar_agent_tls_material_errors_total counter\n";
+  out += fmt::format("serviceradar_agent_tls_material_errors_total {}\n", tls_material_errors_.load());
   out += "# HELP serviceradar_agent_rpc_total RPCs to the gateway by method and status code.\n"
          "# TYPE serviceradar_agent_rpc_total counter\n";
   std::lock_guard lock(mu_);
   for (const auto& [key, n] : rpcs_)
-    out += fmt::format("serviceradar_agent_rpc_total{{method=\"{}\",code=\"{}\"}} {}\n", key.first,
-                       key.second, n);
+    out += fmt::format("serviceradar_agent_rpc_total{{{},code=\"{}\"}} {}\n",
+                       net::metrics::label("method", key.first), key.second, n);
   return out;
 }
 
@@ -372,8 +387,13 @@ struct ControlPlane::Session {
 };
 
 asio::awaitable<std::string> ControlPlane::session() {
+  auto channel = make_channel(config_);
+  if (!channel) {
+    ++tls_material_errors_;
+    co_return "TLS material unusable: " + channel.error();
+  }
   // Destroyed off the pool: a channel's destructor can block (release_thread.hpp).
-  Session s{*this, net::grpc_bridge::released_off_loop(monitoring::AgentGatewayService::NewStub(make_channel(config_))),
+  Session s{*this, net::grpc_bridge::released_off_loop(monitoring::AgentGatewayService::NewStub(std::move(*channel))),
             30, kDefaultPoll};
   // The sender uses this session's channel; it hears when the session ends.
   struct LinkGuard {
@@ -418,6 +438,12 @@ asio::awaitable<std::string> ControlPlane::session() {
 
 void ControlPlane::reconfigure(BootstrapConfig config) {
   asio::post(ex_, [this, config = std::move(config)]() mutable {
+    // Startup warns about plaintext; a reload that switches to it must too.
+    if (config.allow_insecure && !config_.allow_insecure)
+      log::warn("control", "allow_insecure turned on by a reload: the next connection to the gateway is "
+                           "PLAINTEXT, without identity (testing only)");
+    else if (!config.allow_insecure && config_.allow_insecure)
+      log::info("control", "allow_insecure turned off by a reload: mTLS from the next connection");
     config_ = std::move(config);
     restart_.cancel();
   });

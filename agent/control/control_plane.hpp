@@ -93,6 +93,7 @@ class ControlPlane {
   ControlHooks hooks_;
   std::atomic<bool> enrolled_{false}, applied_{false};
   std::atomic<std::uint64_t> reconnects_{0};
+  std::atomic<std::uint64_t> tls_material_errors_{0};  // sessions not started: unusable TLS files
   mutable std::mutex mu_;
   std::string version_;  // last applied
   std::map<std::pair<std::string, int>, std::uint64_t> rpcs_;  // (method, code) -> count

@@ -1,19 +1,17 @@
 #include "agent/state/config_cache.hpp"
 
+#include "net/durable_file.hpp"
+#include "net/log/logger.hpp"
 #include "net/read_file.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <memory>
 
 namespace sr::agent {
@@ -99,36 +97,26 @@ bool open_sealed(const Key& key, const std::string& aad, const std::string& nonc
          EVP_DecryptFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()) + len, &len) == 1;
 }
 
-std::string write_atomically(const std::filesystem::path& path, const std::string& text) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  const auto tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fmt::format("{}: {}", tmp, std::strerror(errno));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const auto n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      return fmt::format("{}: {}", tmp, why);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || std::rename(tmp.c_str(), path.c_str()) != 0)
-    return fmt::format("{}: {}", path.string(), std::strerror(errno));
-  return {};
-}
-
 }  // namespace
 
 ConfigCache::ConfigCache(std::filesystem::path state_dir, CacheMode mode, std::string key_pem)
-    : path_(std::move(state_dir) / "config-cache.json"), mode_(mode), key_pem_(std::move(key_pem)) {}
+    : path_(std::move(state_dir) / kFileName), mode_(mode), key_pem_(std::move(key_pem)) {}
 
-std::string ConfigCache::save(const CachedConfig& c) const {
+ConfigCache::~ConfigCache() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+std::string ConfigCache::save(const CachedConfig& c) {
+  std::lock_guard lock(mu_);
+  return save_locked(c);
+}
+
+std::string ConfigCache::save_locked(const CachedConfig& c) {
   if (mode_ == CacheMode::off) return {};
   json::object doc;
   doc["version"] = c.version;
@@ -145,17 +133,36 @@ std::string ConfigCache::save(const CachedConfig& c) const {
     doc["tag"] = hex(reinterpret_cast<const unsigned char*>(tag.data()), tag.size());
     doc["data"] = hex(reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size());
   }
-  return write_atomically(path_, json::serialize(doc));
+  return net::write_file_durably(path_, json::serialize(doc));
 }
 
-net::Expected<CachedConfig> ConfigCache::load() const {
-  using Result = net::Expected<CachedConfig>;
-  if (mode_ == CacheMode::off) return Result::failure("config_cache is off");
-  auto text = net::read_file(path_.string());
-  if (!text) return Result::failure(path_.string() + ": no cached config");
-  boost::system::error_code ec;
-  auto doc = json::parse(*text, ec);
-  if (ec || !doc.is_object()) return Result::failure(path_.string() + ": damaged (not a JSON object)");
+CacheLoad ConfigCache::load() {
+  std::lock_guard lock(mu_);
+  return load_locked();
+}
+
+// Never applied, and removed: a file that cannot be trusted is no use later
+// either, and a plain one would keep credentials readable on disk.
+CacheLoad ConfigCache::refuse(std::string why) {
+  std::error_code ec;
+  std::filesystem::remove(path_, ec);
+  CacheLoad out;
+  out.refused = true;
+  out.why = ec ? fmt::format("{}: {}: refused; cannot remove it: {}", path_.string(), why, ec.message())
+               : fmt::format("{}: {}: refused and removed", path_.string(), why);
+  return out;
+}
+
+CacheLoad ConfigCache::load_locked() {
+  if (mode_ == CacheMode::off) return {std::nullopt, "config_cache is off", false};
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::symlink_status(path_, ec)))
+    return {std::nullopt, path_.string() + ": no cached config", false};
+  auto text = net::read_small_file(path_);
+  if (!text) return refuse("unreadable (" + text.error() + ")");
+  boost::system::error_code jec;
+  auto doc = json::parse(*text, jec);
+  if (jec || !doc.is_object()) return refuse("damaged (not a JSON object)");
   const auto& o = doc.as_object();
   auto str = [&](const char* k) -> std::string {
     const auto* v = o.if_contains(k);
@@ -164,17 +171,81 @@ net::Expected<CachedConfig> ConfigCache::load() const {
   CachedConfig out{str("version"), {}};
   const auto format = str("format");
   if (format == "plain") {
+    // Only `plain` mode reads a plain file: in sealed mode nothing vouches for it.
+    if (mode_ != CacheMode::plain) return refuse("not sealed (format 'plain') while config_cache is sealed");
     out.config_json = str("config_json");
-    return out;
+    return {std::move(out), {}, false};
   }
-  if (format != "aes-256-gcm") return Result::failure(path_.string() + ": unknown format '" + format + "'");
-  if (key_pem_.empty()) return Result::failure(path_.string() + ": sealed, and there is no private key to open it");
+  if (format != "aes-256-gcm") return refuse("unknown format '" + format + "'");
+  if (key_pem_.empty()) return {std::nullopt, path_.string() + ": sealed, and there is no private key to open it", false};
   std::string nonce, tag, cipher;
   if (!unhex(str("nonce"), nonce) || !unhex(str("tag"), tag) || !unhex(str("data"), cipher))
-    return Result::failure(path_.string() + ": damaged (bad hex)");
+    return refuse("damaged (bad hex)");
   if (!open_sealed(derive_key(key_pem_), out.version, nonce, cipher, tag, out.config_json))
-    return Result::failure(path_.string() + ": cannot be opened with this agent's key (another key, or damaged)");
-  return out;
+    return refuse("cannot be opened with this agent's key (another key, or damaged)");
+  return {std::move(out), {}, false};
+}
+
+Rekeyed ConfigCache::rekey(std::string key_pem) {
+  std::lock_guard lock(mu_);
+  if (key_pem == key_pem_) return {};
+  if (key_pem.empty())
+    return {false, path_.string() + ": no readable private key after the reload: the cache stays under the previous key"};
+  if (mode_ != CacheMode::sealed) {
+    key_pem_ = std::move(key_pem);
+    return {};
+  }
+  auto current = load_locked();  // under the previous key
+  key_pem_ = std::move(key_pem);
+  if (!current) return {false, current.refused ? current.why : std::string()};
+  if (auto err = save_locked(*current.config); !err.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);  // sealed under a key the agent no longer uses
+    return {false, path_.string() + ": not re-sealed under the rotated key (" + err + "): removed"};
+  }
+  return {true, {}};
+}
+
+void ConfigCache::save_in_background(CachedConfig config) {
+  post([this, config = std::move(config)] {
+    if (auto err = save(config); !err.empty()) log::warn("control", "config cache not written: " + err);
+  });
+}
+
+void ConfigCache::rekey_in_background(std::string key_pem) {
+  post([this, key_pem = std::move(key_pem)]() mutable {
+    const auto r = rekey(std::move(key_pem));
+    if (!r.warning.empty()) log::warn("control", "config cache: " + r.warning);
+    if (r.resealed) log::info("control", "config cache " + path_.string() + ": re-sealed under the rotated key");
+  });
+}
+
+void ConfigCache::post(std::function<void()> job) {
+  std::lock_guard lock(queue_mu_);
+  queue_.push_back(std::move(job));
+  if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
+  queue_cv_.notify_all();
+}
+
+void ConfigCache::flush() {
+  std::unique_lock lock(queue_mu_);
+  queue_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+}
+
+void ConfigCache::work() {
+  std::unique_lock lock(queue_mu_);
+  for (;;) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is done
+    auto job = std::move(queue_.front());
+    queue_.pop_front();
+    busy_ = true;
+    lock.unlock();
+    job();
+    lock.lock();
+    busy_ = false;
+    queue_cv_.notify_all();
+  }
 }
 
 }  // namespace sr::agent

@@ -1,5 +1,8 @@
 #include "agent/state/state_dir.hpp"
 
+#include "net/durable_file.hpp"
+#include "net/log/logger.hpp"
+
 #include <fmt/core.h>
 
 namespace sr::agent {
@@ -28,6 +31,18 @@ net::Expected<std::string> prepare_state_dir(const fs::path& dir) {
   return open_to_others == fs::perms::none
              ? std::string()
              : fmt::format("state_dir {} was open to other users: now 0700", dir.string());
+}
+
+std::size_t remove_state_leftovers(const fs::path& dir) {
+  std::size_t removed = 0;
+  for (const auto& where : {dir, dir / "sources"}) {
+    const auto swept = net::remove_write_leftovers(where);
+    for (const auto& name : swept.removed)
+      log::info("bootstrap", fmt::format("state_dir: removed {} left by an interrupted write in {}", name, where.string()));
+    for (const auto& err : swept.errors) log::warn("bootstrap", "state_dir: " + err);
+    removed += swept.removed.size();
+  }
+  return removed;
 }
 
 }  // namespace sr::agent

@@ -5,6 +5,7 @@
 
 #include "net/expected.hpp"
 
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -14,5 +15,10 @@ namespace sr::agent {
 // note worth a warning ("" when nothing had to be tightened), or the error
 // naming the directory.
 net::Expected<std::string> prepare_state_dir(const std::filesystem::path& dir);
+
+// Removes, and logs, what interrupted writes left in `dir` and its
+// `sources/` (net::remove_write_leftovers: our temporaries only; the spool
+// cleans its own). For start-up, before anything writes there. The count removed.
+std::size_t remove_state_leftovers(const std::filesystem::path& dir);
 
 }  // namespace sr::agent

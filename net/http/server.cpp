@@ -1,20 +1,28 @@
 #include "net/http/server.hpp"
 
+#include "net/log/logger.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <tuple>
+#include <vector>
 
 namespace sr::net::http {
 
@@ -28,20 +36,23 @@ constexpr auto as_tuple = asio::as_tuple(use_awaitable);
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, ServerOptions o)
       : executor(std::move(ex)), strand(asio::make_strand(executor)), options(std::move(o)),
-        acceptor(strand) {}
+        acceptor(strand), backoff_timer(strand) {}
 
   asio::any_io_executor executor;
   asio::strand<asio::any_io_executor> strand;  // acceptor and the session table
   ServerOptions options;
   tcp::acceptor acceptor;
+  asio::steady_timer backoff_timer;  // the accept loop's wait while out of descriptors
   struct Route {
     Handler handler;
     Methods methods;
+    Gate gate;
   };
   std::map<std::string, Route> routes;
   std::map<std::string, Route> prefix_routes;
   const Route* find_route(const std::string& path) const;
-  std::atomic<std::uint64_t> requests{0}, accepted{0}, refused{0}, bad{0}, timeouts{0};
+  std::atomic<std::uint64_t> requests{0}, accepted{0}, refused{0}, bad{0}, timeouts{0},
+      accept_backoffs{0};
 
   // Session table: guarded by mu (sessions end on their own strands).
   std::mutex mu;
@@ -62,8 +73,30 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   void spawn_session(tcp::socket socket);
   void session_ended(std::uint64_t id);
   void cancel_session(std::uint64_t id);
-  // `allow` is set when the answer is 405 (the route's methods).
-  Response respond(const bhttp::request<bhttp::string_body>& req, std::string& allow);
+  // What a request gets: the response and how it is sent.
+  struct Answer {
+    Response response;
+    std::string allow;  // for a 405: the route's methods
+    bool keep_alive = false, head = false;
+  };
+  // After the header, before the body: the route, or the answer that ends the
+  // request there (404, 405, the route's gate).
+  struct Screened {
+    const Route* route = nullptr;
+    std::optional<Answer> answer;
+  };
+  Screened screen(const bhttp::request<bhttp::string_body>& req) const;
+  Response run_handler(const Route& route, const bhttp::request<bhttp::string_body>& req) const;
+  std::optional<Answer> read_failure(const boost::system::error_code& ec);
+  static bhttp::response<bhttp::string_body> response_of(Answer answer);
+  std::size_t buffer_limit() const {
+    return std::max(options.max_buffer_bytes, 2 * options.max_header_bytes);
+  }
+  asio::awaitable<bool> back_off(const boost::system::error_code& ec);
+  void accepting_again();
+  // The accept loop's state of an episode of failed accepts (on the strand).
+  std::chrono::milliseconds backoff_delay{0};
+  std::uint64_t episode_failures = 0;
 };
 
 namespace {
@@ -98,6 +131,32 @@ std::string allowed(Server::Methods methods) {
   return "GET, HEAD";
 }
 
+Request request_of(const bhttp::request<bhttp::string_body>& req) {
+  Request request{std::string(req.method_string()), std::string(req.target()), {}, {}};
+  if (auto auth = req.find(bhttp::field::authorization); auth != req.end())
+    request.authorization = std::string(auth->value());
+  return request;
+}
+
+// Accept failures that free descriptors or memory cure; retrying at once
+// would only spin.
+bool out_of_resources(const boost::system::error_code& ec) {
+  namespace errc = boost::system::errc;
+  return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+         ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
+std::string address_of(const tcp::acceptor& acceptor) {
+  boost::system::error_code ec;
+  auto ep = acceptor.local_endpoint(ec);
+  if (ec) return {};
+  const auto ip = ep.address();
+  return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
+         std::to_string(ep.port());
+}
+
+constexpr std::chrono::milliseconds kFirstBackoff{50}, kMaxBackoff{1000};
+
 bool parse_listen(const std::string& listen, std::string& host, std::string& port) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon + 1 == listen.size()) return false;
@@ -124,69 +183,118 @@ const Server::Impl::Route* Server::Impl::find_route(const std::string& path) con
   return best;
 }
 
-Response Server::Impl::respond(const bhttp::request<bhttp::string_body>& req,
-                               std::string& allow) {
+Server::Impl::Screened Server::Impl::screen(
+    const bhttp::request<bhttp::string_body>& req) const {
   const std::string target(req.target());
   const std::string path = target.substr(0, target.find('?'));
-  const Route* route = find_route(path);
-  if (!route) return {404, "application/json", error_body("no route for " + path)};
-  if (!accepts(route->methods, req.method())) {
-    allow = allowed(route->methods);
-    return {405, "application/json", error_body("only " + allow)};
+  Screened out;
+  out.route = find_route(path);
+  if (!out.route) {
+    out.answer = Answer{{404, "application/json", error_body("no route for " + path)}, {}};
+    return out;
   }
+  if (!accepts(out.route->methods, req.method())) {
+    const std::string allow = allowed(out.route->methods);
+    out.answer = Answer{{405, "application/json", error_body("only " + allow)}, allow};
+    return out;
+  }
+  if (!out.route->gate) return out;
   try {
-    Request request{std::string(req.method_string()), target, req.body(), {}};
-    if (auto auth = req.find(bhttp::field::authorization); auth != req.end())
-      request.authorization = std::string(auth->value());
-    return route->handler(request);
+    if (auto refusal = out.route->gate(request_of(req))) out.answer = Answer{std::move(*refusal), {}};
+  } catch (const std::exception&) {
+    out.answer = Answer{{500, "application/json", error_body("internal error")}, {}};
+  }
+  return out;
+}
+
+Response Server::Impl::run_handler(const Route& route,
+                                   const bhttp::request<bhttp::string_body>& req) const {
+  try {
+    Request request = request_of(req);
+    request.body = req.body();
+    return route.handler(request);
   } catch (const std::exception&) {
     return {500, "application/json", error_body("internal error")};
   }
 }
 
+// The answer to a failed read, or none when the session just ends (the peer
+// left, a stop, a timeout).
+std::optional<Server::Impl::Answer> Server::Impl::read_failure(const boost::system::error_code& ec) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted) return std::nullopt;
+  if (ec == beast::error::timeout) {
+    ++timeouts;
+    return std::nullopt;
+  }
+  ++bad;
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit)
+    return Answer{{413, "application/json", error_body("request too large")}, {}};
+  if (ec == bhttp::error::buffer_overflow)
+    return Answer{{413, "application/json",
+                   error_body(fmt::format("request too large: a chunk header or trailer exceeds "
+                                          "the {} byte limit",
+                                          buffer_limit()))},
+                  {}};
+  return Answer{{400, "application/json", error_body("malformed request")}, {}};
+}
+
+bhttp::response<bhttp::string_body> Server::Impl::response_of(Answer answer) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(answer.response.status), 11};
+  res.set(bhttp::field::server, "serviceradar");
+  res.set(bhttp::field::content_type, answer.response.content_type);
+  if (answer.response.status == 405) res.set(bhttp::field::allow, answer.allow);
+  res.keep_alive(answer.keep_alive);
+  res.body() = std::move(answer.response.body);
+  res.prepare_payload();
+  if (answer.head) res.body().clear();  // Content-Length still says what GET would send
+  return res;
+}
+
 asio::awaitable<void> Server::Impl::session(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  // Capped: reads past it fail with buffer_overflow instead of growing it.
+  beast::flat_buffer buffer(buffer_limit());
   for (bool first = true;; first = false) {
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
-    parser.body_limit(options.max_body_bytes);
+    // The body's limit applies once the gate has let the request through
+    // (Beast would refuse a large Content-Length while reading the header).
+    parser.body_limit(boost::none);
+    // One deadline for the header and the body together.
     stream.expires_after(first ? options.read_timeout : options.idle_timeout);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
-    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted) break;
-    if (ec == beast::error::timeout) {
-      ++timeouts;
-      break;
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, as_tuple);
+    std::optional<Answer> answer;
+    const Route* route = nullptr;
+    if (!ec) {
+      auto screened = screen(parser.get());
+      route = screened.route;
+      answer = std::move(screened.answer);
+      // A body left unread cannot be skipped safely: the connection ends.
+      if (answer) answer->keep_alive = parser.is_done() && parser.get().keep_alive();
     }
-    Response out;
-    std::string allow;
-    bool keep_alive = false;
-    bool head = false;
-    if (ec == bhttp::error::header_limit || ec == bhttp::error::body_limit) {
-      ++bad;
-      out = {413, "application/json", error_body("request too large")};
-    } else if (ec) {
-      ++bad;
-      out = {400, "application/json", error_body("malformed request")};
+    if (!ec && !answer && !parser.is_done()) {
+      const auto length = parser.content_length();
+      if (length && *length > options.max_body_bytes) {
+        ec = bhttp::error::body_limit;  // refused before a byte of it is read
+      } else {
+        parser.body_limit(options.max_body_bytes);
+        std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, as_tuple);
+      }
+    }
+    if (ec) {
+      answer = read_failure(ec);
+      if (!answer) break;
     } else {
       ++requests;
       const auto& req = parser.get();
-      out = respond(req, allow);
-      keep_alive = req.keep_alive();
-      head = req.method() == bhttp::verb::head;
+      if (!answer) answer = Answer{run_handler(*route, req), {}, req.keep_alive()};
+      answer->head = req.method() == bhttp::verb::head;
     }
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(out.status), 11};
-    res.set(bhttp::field::server, "serviceradar");
-    res.set(bhttp::field::content_type, out.content_type);
-    if (out.status == 405) res.set(bhttp::field::allow, allow);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(out.body);
-    res.prepare_payload();
-    if (head) res.body().clear();  // Content-Length still says what GET would send
+    auto res = response_of(std::move(*answer));
     stream.expires_after(options.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, res, as_tuple);
     if (wec == beast::error::timeout) ++timeouts;
-    if (wec || !keep_alive) break;
+    if (wec || !res.keep_alive()) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -229,11 +337,41 @@ void Server::Impl::session_ended(std::uint64_t id) {
   if (done) asio::post(executor, std::move(done));
 }
 
+// Out of descriptors or memory: the pending connection stays queued and an
+// immediate retry would fail the same way, so wait (50 ms doubling to 1 s).
+// Logged once per episode. False when the server stopped meanwhile.
+asio::awaitable<bool> Server::Impl::back_off(const boost::system::error_code& ec) {
+  ++accept_backoffs;
+  if (episode_failures++ == 0) {
+    backoff_delay = kFirstBackoff;
+    sr::log::warn("http", fmt::format("accept on {} failed: {}; retrying every {} ms up to {} ms "
+                                      "until it succeeds (logged once)",
+                                      address_of(acceptor), ec.message(), kFirstBackoff.count(),
+                                      kMaxBackoff.count()));
+  }
+  backoff_timer.expires_after(backoff_delay);
+  backoff_delay = std::min(backoff_delay * 2, kMaxBackoff);
+  auto [tec] = co_await backoff_timer.async_wait(as_tuple);
+  co_return !tec && acceptor.is_open();
+}
+
+void Server::Impl::accepting_again() {
+  if (episode_failures == 0) return;
+  sr::log::info("http", fmt::format("accepting on {} again after {} failed accept(s)",
+                                    address_of(acceptor), episode_failures));
+  episode_failures = 0;
+}
+
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(as_tuple);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (out_of_resources(ec)) {
+      if (!co_await back_off(ec)) co_return;
+      continue;
+    }
     if (ec) continue;  // e.g. the peer reset before accept: keep serving
+    accepting_again();
     bool full;
     {
       std::lock_guard lock(mu);
@@ -259,12 +397,13 @@ Server::~Server() {
   if (!impl_->stop_requested.exchange(true)) stop([] {});
 }
 
-void Server::route(std::string path, Handler handler, Methods methods) {
-  impl_->routes[std::move(path)] = Impl::Route{std::move(handler), methods};
+void Server::route(std::string path, Handler handler, Methods methods, Gate gate) {
+  impl_->routes[std::move(path)] = Impl::Route{std::move(handler), methods, std::move(gate)};
 }
 
-void Server::route_prefix(std::string prefix, Handler handler, Methods methods) {
-  impl_->prefix_routes[std::move(prefix)] = Impl::Route{std::move(handler), methods};
+void Server::route_prefix(std::string prefix, Handler handler, Methods methods, Gate gate) {
+  impl_->prefix_routes[std::move(prefix)] =
+      Impl::Route{std::move(handler), methods, std::move(gate)};
 }
 
 std::string Server::start() {
@@ -297,20 +436,14 @@ std::uint16_t Server::port() const {
   return ec ? 0 : ep.port();
 }
 
-std::string Server::address() const {
-  boost::system::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
-  if (ec) return {};
-  const auto ip = ep.address();
-  return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
-         std::to_string(ep.port());
-}
+std::string Server::address() const { return address_of(impl_->acceptor); }
 
 void Server::stop(std::function<void()> done) {
   impl_->stop_requested = true;
   asio::post(impl_->strand, [self = impl_, done = std::move(done)]() mutable {
     boost::system::error_code ignored;
     self->acceptor.close(ignored);
+    self->backoff_timer.cancel();
     std::vector<std::pair<std::uint64_t, asio::strand<asio::any_io_executor>>> live;
     bool idle;
     {
@@ -331,7 +464,26 @@ void Server::stop(std::function<void()> done) {
 }
 
 Server::Stats Server::stats() const {
-  return {impl_->requests, impl_->accepted, impl_->refused, impl_->bad, impl_->timeouts};
+  return {impl_->requests, impl_->accepted, impl_->refused, impl_->bad, impl_->timeouts,
+          impl_->accept_backoffs};
+}
+
+std::string metrics_text(const Server::Stats& stats, const std::string& prefix) {
+  std::string out;
+  const auto counter = [&](const char* name, const char* help, std::uint64_t value) {
+    out += fmt::format("# HELP {0}_http_{1} {2}\n# TYPE {0}_http_{1} counter\n{0}_http_{1} {3}\n",
+                       prefix, name, help, value);
+  };
+  counter("requests_total", "HTTP requests answered by a route.", stats.requests);
+  counter("connections_accepted_total", "HTTP connections accepted.", stats.connections_accepted);
+  counter("connections_refused_total", "HTTP connections closed at once: over the connection cap.",
+          stats.connections_refused);
+  counter("bad_requests_total", "HTTP requests refused as malformed or too large.", stats.bad_requests);
+  counter("timeouts_total", "HTTP connections ended by a read or write timeout.", stats.timeouts);
+  counter("accept_backoffs_total",
+          "accept() failures for want of descriptors or memory, each followed by a backoff.",
+          stats.accept_backoffs);
+  return out;
 }
 
 }  // namespace sr::net::http

@@ -36,6 +36,16 @@ namespace {
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::uint32_t kHeaderLimit = 64 * 1024;
+// Unparsed bytes a connection holds at once: the header (kHeaderLimit
+// answers first), one chunk header with its extensions, the trailer. Beast
+// bounds neither of the last two: a server sending one that never ends
+// would otherwise grow the buffer without end.
+constexpr std::size_t kBufferLimit = 2 * kHeaderLimit;
+
+std::string buffer_overflow_message() {
+  return fmt::format("a chunk header or trailer of the response exceeds the {} byte limit",
+                     kBufferLimit);
+}
 
 bool is_ip_literal(const std::string& host) {
   boost::system::error_code ec;
@@ -93,7 +103,7 @@ struct Connection {
       : stream(ex, ctx), tls(use_tls) {}
   beast::ssl_stream<beast::tcp_stream> stream;
   bool tls;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer{kBufferLimit};  // reads past it fail with buffer_overflow
   std::string key;
   Clock::time_point idle_since;
   auto& tcp() { return beast::get_lowest_layer(stream); }
@@ -304,6 +314,10 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec == bhttp::error::body_limit)
       co_return Failure{Stage::body, too_large(), false};
+    // A protocol violation, not a transient fault: the same request would
+    // get the same answer, so it is not retried.
+    if (ec == bhttp::error::buffer_overflow)
+      co_return Failure{Stage::body, buffer_overflow_message(), false};
     if (ec == beast::error::timeout)
       co_return Failure{Stage::body,
                         whole_body_limit
@@ -369,8 +383,10 @@ asio::awaitable<Result> Client::Impl::exchange(Connection& c, const Target& t, c
     co_return fail(Stage::body, too_large(), false);
   if (hec) {
     retry_fresh = stale_connection(hec) && hn == 0;
-    if (hec == bhttp::error::header_limit)
-      co_return fail(Stage::request, "response header too large", false);
+    if (hec == bhttp::error::header_limit || hec == bhttp::error::buffer_overflow)
+      co_return fail(Stage::request,
+                     fmt::format("response header larger than the {} byte limit", kHeaderLimit),
+                     false);
     co_return fail(Stage::request, describe(hec, options.request_timeout));
   }
   const auto& head = parser.get();

@@ -63,12 +63,15 @@ struct RunOutcome {
   unsigned http_status = 0;  // with an error: the last HTTP status seen (0: none)
   std::uint64_t skipped = 0; // records (or fields) left out
   RetryTally retries;
+  // Devices past a source's memory cap (Armis max_merged_devices, NetBox
+  // max_seen_devices), handled the degraded way the source states and logs.
+  std::uint64_t over_cap = 0;
   bool ok() const { return error.empty(); }
   static RunOutcome failed(std::string stage, std::string error, unsigned http_status = 0) {
-    return {std::move(error), std::move(stage), http_status, 0, {}};
+    return {std::move(error), std::move(stage), http_status, 0, {}, 0};
   }
   // Complete; partial when `skipped` records were left out.
-  static RunOutcome completed(std::uint64_t skipped = 0) { return {{}, {}, 0, skipped, {}}; }
+  static RunOutcome completed(std::uint64_t skipped = 0) { return {{}, {}, 0, skipped, {}, 0}; }
 };
 
 class Adapter {

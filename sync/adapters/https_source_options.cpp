@@ -53,6 +53,15 @@ net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& sourc
   return o;
 }
 
+net::Expected<std::uint64_t> device_cap(const SourceConfig& source, const char* key, std::uint64_t fallback) {
+  auto text = source.setting(key);
+  if (!text) return fallback;
+  auto n = parse_int_text(*text);
+  if (!n || *n < 1)
+    return net::Expected<std::uint64_t>::failure(fmt::format("{} must be a whole number >= 1, not \"{}\"", key, *text));
+  return static_cast<std::uint64_t>(*n);
+}
+
 boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_path) {
   boost::urls::url u = endpoint;
   std::string path(endpoint.path());

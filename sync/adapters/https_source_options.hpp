@@ -27,6 +27,10 @@ net::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& sourc
 // The endpoint's path with `api_path` appended ("/prefix" + "/api/...").
 boost::urls::url api_url(const boost::urls::url& endpoint, std::string_view api_path);
 
+// A per-source cap on devices held in memory during a run (`key` in options
+// or credentials, a whole number >= 1), else `fallback`; errors name the key.
+net::Expected<std::uint64_t> device_cap(const SourceConfig& source, const char* key, std::uint64_t fallback);
+
 // A credential by the first of `keys` present ("" when none is).
 std::string credential(const SourceConfig& source, std::initializer_list<const char*> keys);
 

@@ -28,7 +28,8 @@ const std::set<std::string, std::less<>> kIgnoredKeys = {"sweep_interval"};
 // where the platform puts page_size); kept as text, checked per type below.
 const std::set<std::string, std::less<>> kOptionKeys = {
     "total_devices", "seed",           "churn",           "first_slot",       "page_size",
-    "max_page_bytes", "request_timeout", "body_idle_timeout", "body_timeout"};
+    "max_page_bytes", "request_timeout", "body_idle_timeout", "body_timeout",
+    "max_merged_devices", "max_seen_devices"};
 
 struct SourceError {
   std::string key, why;

@@ -343,6 +343,7 @@ asio::awaitable<void> SyncRuntime::run_once(std::shared_ptr<Runner> r) {
       s.last_http_status = outcome.http_status;
       s.last_skipped = outcome.skipped;
       s.skipped_total += outcome.skipped;
+      s.over_cap_total += outcome.over_cap;
       s.last_retries = outcome.retries.retries;
       s.retries_total += outcome.retries.retries;
       s.retry_wait_seconds_total += std::chrono::duration<double>(outcome.retries.waited).count();

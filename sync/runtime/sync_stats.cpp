@@ -1,5 +1,6 @@
 #include "sync/runtime/sync_stats.hpp"
 
+#include "net/metrics_text.hpp"
 #include "sync/device/device_update.hpp"
 
 #include <fmt/format.h>
@@ -94,11 +95,8 @@ std::string SyncStats::metrics_text() const {
   std::string out;
   auto family = [&](const char* name, const char* type, const char* help, auto value) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    for (const auto& [source, s] : all) {
-      std::string label;
-      append_json_string(label, source);  // a JSON string is a valid Prometheus label value
-      out += fmt::format("{}{{source={}}} {}\n", name, label, value(s));
-    }
+    for (const auto& [source, s] : all)
+      out += fmt::format("{}{{{}}} {}\n", name, net::metrics::label("source", source), value(s));
   };
   family("serviceradar_sync_runs_started_total", "counter", "Sync runs started.", [](auto& s) { return s.runs_started; });
   family("serviceradar_sync_runs_succeeded_total", "counter", "Sync runs that completed.", [](auto& s) { return s.runs_succeeded; });
@@ -112,6 +110,7 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_last_run_success", "gauge", "1 if the last run completed (ok or partial).", [](auto& s) { return s.last_completed() ? 1 : 0; });
   family("serviceradar_sync_last_run_http_status", "gauge", "HTTP status of a failed last run (0: none).", [](auto& s) { return s.last_http_status; });
   family("serviceradar_sync_records_skipped_total", "counter", "Records or fields left out (no usable IP, wrong types).", [](auto& s) { return s.skipped_total; });
+  family("serviceradar_sync_devices_over_cap_total", "counter", "Devices past the source's memory cap (max_merged_devices, max_seen_devices): sent unmerged or not retracted that run.", [](auto& s) { return s.over_cap_total; });
   family("serviceradar_sync_retries_total", "counter", "Source requests retried (429, 5xx, connection errors).", [](auto& s) { return s.retries_total; });
   family("serviceradar_sync_retry_wait_seconds_total", "counter", "Time waited before retries (Retry-After or backoff).", [](auto& s) { return fmt::format("{:.3f}", s.retry_wait_seconds_total); });
   family("serviceradar_sync_runs_sent_total", "counter", "Runs delivered to the gateway.", [](auto& s) { return s.runs_sent; });

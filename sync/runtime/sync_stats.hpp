@@ -25,6 +25,7 @@ struct SourceStats {
   std::string last_stage;           // failed: where (setup, auth, search, devices, push, ...)
   unsigned last_http_status = 0;    // failed: the last HTTP status seen, 0 for none
   std::uint64_t last_skipped = 0, skipped_total = 0;  // records or fields left out
+  std::uint64_t over_cap_total = 0;  // devices past the source's memory cap (degraded, logged)
   std::uint64_t last_retries = 0, retries_total = 0;  // requests retried (429, 5xx, resets)
   double retry_wait_seconds_total = 0;                // waited before those retries
   std::uint64_t last_devices = 0;

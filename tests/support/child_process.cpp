@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
@@ -184,6 +186,32 @@ long ChildProcess::peak_rss_kib() const {
     if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+long ChildProcess::rss_kib() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+int ChildProcess::lowest_free_fd() const {
+  std::set<int> used;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec))
+    used.insert(std::stoi(e.path().filename().string()));
+  int fd = 0;
+  while (used.count(fd)) ++fd;
+  return fd;
+}
+
+bool ChildProcess::set_fd_limit(unsigned long soft) {
+  rlimit limit{};
+  if (::prlimit(pid_, RLIMIT_NOFILE, nullptr, &limit) != 0) return false;
+  limit.rlim_cur = soft;
+  return ::prlimit(pid_, RLIMIT_NOFILE, &limit, nullptr) == 0;
 }
 
 std::string field_of(const std::string& line, const std::string& key) {

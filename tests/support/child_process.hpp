@@ -38,6 +38,13 @@ class ChildProcess {
   std::optional<int> wait_exit(std::chrono::seconds bound = std::chrono::seconds(60));
   // Peak resident set size (VmHWM) in KiB, from /proc.
   long peak_rss_kib() const;
+  // Resident set size now (VmRSS) in KiB, from /proc; -1 if unreadable.
+  long rss_kib() const;
+  // The lowest descriptor number the process has free (from /proc/PID/fd).
+  int lowest_free_fd() const;
+  // Sets its RLIMIT_NOFILE soft limit (prlimit): descriptors numbered at or
+  // above it cannot be made. False if refused.
+  bool set_fd_limit(unsigned long soft);
 
  private:
   std::optional<int> end(bool send_sigterm, std::chrono::seconds bound);

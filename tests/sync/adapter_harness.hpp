@@ -83,6 +83,7 @@ struct RunResult {
   unsigned http_status = 0;
   std::uint64_t skipped = 0;
   sync::RetryTally retries;
+  std::uint64_t over_cap = 0;
   std::vector<sync::DeviceUpdate> devices;
   std::uint64_t expected = 0;
 };
@@ -106,6 +107,7 @@ inline RunResult run_source_once(const sync::SourceConfig& source,
   out.http_status = outcome.http_status;
   out.skipped = outcome.skipped;
   out.retries = outcome.retries;
+  out.over_cap = outcome.over_cap;
   adapter->reset();
   work.reset();
   pool.join();

@@ -303,3 +303,34 @@ TEST_CASE("paging goes on past an empty page while next advances; MAC lists spli
   CHECK(mac_by_ip["10.1.0.2"] == "AA:BB:CC:00:00:02");
   CHECK(mac_by_ip["10.1.0.5"] == "AA:BB:CC:00:00:05");
 }
+
+TEST_CASE("several queries past max_merged_devices: held devices merged, the rest sent unmerged and counted",
+          "[sync][armis][https][bound]") {
+  // The fake lists every device for every query: 2 queries x 2000 devices.
+  FakeArmis fake(api_options(2000));
+  auto s = source_for(fake, 700);
+  s.queries = {{"cams", "in:devices type:Camera", {}}, {"all", "", {}}};
+  s.options["max_merged_devices"] = "500";
+  auto out = run_source(s);
+  REQUIRE(out.error.empty());
+  // 500 held and merged; the other 1500 sent once per query listing them.
+  CHECK(out.over_cap == 2 * 1500);
+  CHECK(out.devices.size() == 500 + 2 * 1500);
+  std::map<std::string, std::multiset<std::string>> labels_by_ip;
+  for (const auto& d : out.devices) labels_by_ip[d.ip].insert(sr::test::meta_of(d, "query_label"));
+  std::set<std::string> got;
+  std::uint64_t merged = 0, split = 0;
+  for (const auto& [ip, labels] : labels_by_ip) {
+    got.insert(ip);
+    if (labels == std::multiset<std::string>{"cams,all"}) ++merged;
+    else if (labels == std::multiset<std::string>{"all", "cams"}) ++split;
+  }
+  CHECK(got == inventory_ips(2000));  // nothing lost
+  CHECK(merged == 500);
+  CHECK(split == 1500);
+
+  s.options["max_merged_devices"] = "0";
+  auto refused = sr::sync::make_adapter(s);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().find("max_merged_devices must be a whole number >= 1, not \"0\"") != std::string::npos);
+}

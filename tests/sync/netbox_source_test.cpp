@@ -142,3 +142,68 @@ TEST_CASE("devices gone since the last complete run are retracted once; a failed
   REQUIRE(third.error.empty());
   CHECK(ips_of(third.devices, true).empty());  // retracted once only
 }
+
+// The token once went to https://127.0.0.1:31444 that way.
+TEST_CASE("next links to another port, scheme or host: only the endpoint is asked",
+          "[sync][netbox][https][next]") {
+  // A second listener on another port of the same host, counting every
+  // connection: it must never see one (the token went to such a port once).
+  FakeNetbox elsewhere(api_options(1200));
+  const auto port = std::to_string(elsewhere.server.port());
+  for (const std::string& origin : {"https://127.0.0.1:" + port,   // another port
+                                   "http://127.0.0.1:" + port,    // another scheme (and port)
+                                   "https://localhost:" + port,   // another host name
+                                   std::string("https://netbox.invalid")}) {
+    INFO("next origin " << origin);
+    auto o = api_options(1200);
+    o.next_origin = origin;
+    FakeNetbox fake(o);
+    auto out = run_source(source_for(fake));
+    REQUIRE(out.error.empty());
+    CHECK(ips_of(out.devices, false) == expected_ips(1200));
+    CHECK(fake.api.requests() == 3);  // pages of 500: every one from the endpoint
+    CHECK(elsewhere.server.connections_accepted() == 0);
+    CHECK(elsewhere.api.requests() == 0);
+  }
+}
+
+TEST_CASE("past max_seen_devices a run sends every device, retracts nothing, keeps the last list and counts",
+          "[sync][netbox][https][retraction][bound]") {
+  sr::test::TempDir state("sr-netbox-cap");
+  const auto info = sr::test::test_run_info(state.path / "sources");
+  FakeNetbox fake(api_options(1000));
+  auto source = source_for(fake);
+  auto first = run_source(source, info);
+  REQUIRE(first.error.empty());
+  CHECK(first.over_cap == 0);
+
+  // NetBox grows to 1500 devices; this run may remember only 1200 of them.
+  fake.api.set_total(1500);
+  source.options["max_seen_devices"] = "1200";
+  auto capped = run_source(source, info);
+  REQUIRE(capped.error.empty());
+  CHECK(ips_of(capped.devices, false) == expected_ips(1500));  // nothing lost
+  CHECK(ips_of(capped.devices, true).empty());                 // no retraction from a partial list
+  CHECK(capped.over_cap == 300);
+
+  // Under the cap again: the last complete list (1000) was kept, so exactly
+  // the ten that left since go now (not the 500 it never listed).
+  fake.api.set_total(990);
+  source.options.erase("max_seen_devices");
+  auto after = run_source(source, info);
+  REQUIRE(after.error.empty());
+  CHECK(after.over_cap == 0);
+  const auto all = expected_ips(1000), kept = expected_ips(990);
+  std::set<std::string> gone;
+  for (const auto& ip : all)
+    if (!kept.count(ip)) gone.insert(ip);
+  CHECK(ips_of(after.devices, true) == gone);
+
+  // A list longer than the cap (the cap lowered): read as damaged, nothing retracted.
+  fake.api.set_total(980);
+  source.options["max_seen_devices"] = "100";
+  auto lowered = run_source(source, info);
+  REQUIRE(lowered.error.empty());
+  CHECK(ips_of(lowered.devices, true).empty());
+  CHECK(lowered.over_cap == 980 - 100);
+}

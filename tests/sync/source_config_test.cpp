@@ -210,3 +210,20 @@ TEST_CASE("sizes, booleans, integers and CIDRs as text", "[sync][config]") {
   CHECK(validate_cidr("10.0.0.300/8") == "\"10.0.0.300/8\" is not a CIDR (bad address)");
   CHECK(validate_cidr("fd00::/129") == "\"fd00::/129\" is not a CIDR (prefix length must be 0..128)");
 }
+
+TEST_CASE("the adapters' memory caps are read as top-level keys, not warned as unknown", "[sync][config]") {
+  auto c = parse_sources(R"({"sources":{
+    "hq":{"type":"armis","endpoint":"https://armis.example","credentials":{"api_key":"K","api_secret":"S"},
+          "max_merged_devices":"500"},
+    "dc":{"type":"netbox","endpoint":"https://netbox.example","credentials":{"api_token":"T"},
+          "max_seen_devices":2000}}})");
+  REQUIRE(c.fatal.empty());
+  const auto* hq = find(c, "hq");
+  const auto* dc = find(c, "dc");
+  REQUIRE(hq);
+  REQUIRE(dc);
+  CHECK(hq->setting("max_merged_devices") == "500");
+  CHECK(dc->setting("max_seen_devices") == "2000");
+  CHECK(hq->warnings.empty());
+  CHECK(dc->warnings.empty());
+}

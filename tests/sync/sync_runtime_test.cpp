@@ -202,3 +202,13 @@ TEST_CASE("config fallbacks and identifier collisions are in the heartbeat statu
   CHECK_FALSE(after.at("sources").as_object().at("dc1").as_object().contains("warnings"));
   CHECK_FALSE(after.contains("warnings"));
 }
+
+TEST_CASE("devices past a source's memory cap are a counter per source", "[sync][runtime][metrics]") {
+  sr::sync::SyncStats stats;
+  stats.update("dc1", [](sr::sync::SourceStats& s) { s.over_cap_total = 3000; });
+  stats.update("lab", [](sr::sync::SourceStats&) {});
+  const auto page = stats.metrics_text();
+  CHECK(page.find("# TYPE serviceradar_sync_devices_over_cap_total counter\n") != std::string::npos);
+  CHECK(page.find("serviceradar_sync_devices_over_cap_total{source=\"dc1\"} 3000\n") != std::string::npos);
+  CHECK(page.find("serviceradar_sync_devices_over_cap_total{source=\"lab\"} 0\n") != std::string::npos);
+}

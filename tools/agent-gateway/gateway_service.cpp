@@ -21,6 +21,9 @@
 #include <chrono>
 #include <deque>
 #include <iterator>
+#include <optional>
+#include <set>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -68,6 +71,34 @@ std::string who(const Caller& c) {
   return fmt::format("{} '{}' (tenant '{}', partition '{}')",
                      c.identity.component_type.empty() ? "agent" : c.identity.component_type,
                      c.identity.agent_id, c.identity.tenant, c.identity.partition);
+}
+
+// Reads a stream's first message; ends the call (TryCancel) when it has not
+// come within `timeout`, so a client that opens streams and sends nothing
+// holds no slot for long. `late` says the deadline ended it.
+template <class Msg, class Stream>
+asio::awaitable<std::tuple<bool, Msg>> read_first(Stream& s, std::chrono::milliseconds timeout, bool& late) {
+  // Both flags live on the call's strand, where the timer's handler runs too.
+  auto arrived = std::make_shared<bool>(false);
+  auto expired = std::make_shared<bool>(false);
+  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
+  timer.async_wait([arrived, expired, &ctx = s.context()](boost::system::error_code ec) {
+    if (ec || *arrived) return;  // *arrived: the call may be over, ctx is not touched
+    *expired = true;
+    ctx.TryCancel();
+  });
+  auto first = co_await s.async_read(use_awaitable);
+  *arrived = true;
+  timer.cancel();
+  late = *expired;
+  co_return first;
+}
+
+// A refusal under the call caps: logged for the first and every 100th, so a
+// flood cannot flood the log too; all are counted in /status.
+void log_refusal(const char* rpc, const std::string& whom, const std::string& why, std::uint64_t count) {
+  if (count == 1 || count % 100 == 0)
+    log("warn", "{} from {} refused: RESOURCE_EXHAUSTED {} ({} refused so far)", rpc, whom, why, count);
 }
 
 template <class Fields>
@@ -123,11 +154,55 @@ struct GatewayService::ControlChannel {
   asio::experimental::concurrent_channel<void(boost::system::error_code)> wake;
 };
 
+// A call's place under the caps: the gateway's, and its agent's once known.
+class GatewayService::Admission {
+ public:
+  Admission() = default;
+  explicit Admission(GatewayService* g) : g_(g) { ++g_->state_.calls().active; }
+  Admission(Admission&& o) noexcept : g_(std::exchange(o.g_, nullptr)), agent_(std::move(o.agent_)) {}
+  Admission& operator=(Admission&& o) noexcept {
+    if (this != &o) {
+      release();
+      g_ = std::exchange(o.g_, nullptr);
+      agent_ = std::move(o.agent_);
+    }
+    return *this;
+  }
+  ~Admission() { release(); }
+  void counts_for(AgentKey key) { agent_ = std::move(key); }  // under calls_mu_
+  bool admitted() const noexcept { return g_ != nullptr; }
+
+ private:
+  void release() {
+    if (!g_) return;
+    {
+      std::lock_guard lock(g_->calls_mu_);
+      --g_->calls_;
+      if (agent_) {
+        auto it = g_->agent_calls_.find(*agent_);
+        if (it != g_->agent_calls_.end() && --it->second == 0) g_->agent_calls_.erase(it);
+      }
+    }
+    --g_->state_.calls().active;
+    g_ = nullptr;
+  }
+
+  GatewayService* g_ = nullptr;
+  std::optional<AgentKey> agent_;
+};
+
+struct GatewayService::Admitted {
+  Caller caller;  // status OK, or the refusal
+  Admission slot;
+};
+
 struct GatewayService::Calls {
   static asio::awaitable<grpc::Status> hello(GatewayService* g, grpc::CallbackServerContext* ctx,
                                              const monitoring::AgentHelloRequest* req,
                                              monitoring::AgentHelloResponse* resp) {
-    auto caller = g->authenticate(*ctx, req->agent_id(), "Hello");
+    // gRPC has read the (size-bounded) request of a unary call before this runs.
+    auto admitted = g->admit(*ctx, req->agent_id(), "Hello");
+    const auto& caller = admitted.caller;
     if (!caller.status.ok()) co_return caller.status;
     const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
     const auto now = unix_now();
@@ -152,7 +227,9 @@ struct GatewayService::Calls {
                                                   grpc::CallbackServerContext* ctx,
                                                   const monitoring::AgentConfigRequest* req,
                                                   monitoring::AgentConfigResponse* resp) {
-    auto caller = g->authenticate(*ctx, req->agent_id(), "GetConfig");
+    // gRPC has read the (size-bounded) request of a unary call before this runs.
+    auto admitted = g->admit(*ctx, req->agent_id(), "GetConfig");
+    const auto& caller = admitted.caller;
     if (!caller.status.ok()) co_return caller.status;
     const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
     g->fill_config(key, req->config_version(), *resp);
@@ -167,7 +244,9 @@ struct GatewayService::Calls {
                                                    grpc::CallbackServerContext* ctx,
                                                    const monitoring::GatewayStatusRequest* req,
                                                    monitoring::GatewayStatusResponse* resp) {
-    auto caller = g->authenticate(*ctx, req->agent_id(), "PushStatus");
+    // gRPC has read the (size-bounded) request of a unary call before this runs.
+    auto admitted = g->admit(*ctx, req->agent_id(), "PushStatus");
+    const auto& caller = admitted.caller;
     if (!caller.status.ok()) co_return caller.status;
     for (const auto& svc : req->services()) {
       if (!svc.agent_id().empty() && svc.agent_id() != caller.identity.agent_id)
@@ -187,7 +266,9 @@ struct GatewayService::Calls {
         log("warn", "PushStatus from {}: {}", who(caller), reports.error());
         continue;
       }
-      g->state_.sources_reported(caller.identity.tenant, std::move(*reports));
+      const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
+      if (const auto dropped = g->state_.sources_reported(key, std::move(*reports)); dropped > 0)
+        g->sources_dropped(key, dropped);
     }
     resp->set_received(true);
     co_return grpc::Status::OK;
@@ -197,7 +278,8 @@ struct GatewayService::Calls {
                                                      grpc_bridge::ServerReader<GatewayStatusChunk> in,
                                                      monitoring::GatewayStatusResponse* resp) {
     // The agent_id of each chunk is checked by the rules, against the certificate.
-    auto caller = g->authenticate(in.context(), {}, "StreamStatus");
+    auto admitted = g->admit(in.context(), {}, "StreamStatus");
+    const auto& caller = admitted.caller;
     if (!caller.status.ok()) co_return caller.status;
     const auto& tenant = caller.identity.tenant;
     const AgentKey key{tenant, caller.identity.agent_id};
@@ -217,8 +299,11 @@ struct GatewayService::Calls {
           code_name(status.error_code()), status.error_message());
       return status;
     };
-    for (;;) {
-      auto [ok, chunk] = co_await in.async_read(use_awaitable);
+    bool late = false;
+    auto next = co_await read_first<GatewayStatusChunk>(in, g->options_.first_message_timeout, late);
+    if (late) co_return reject(g->first_message_late("StreamStatus"));
+    for (;; next = co_await in.async_read(use_awaitable)) {
+      auto& [ok, chunk] = next;
       if (!ok) break;
       if (auto bad = rules.accept(chunk)) co_return reject(*bad);
       auto taken = g->take_chunk(out.get(), tenant, chunk);
@@ -257,14 +342,24 @@ struct GatewayService::Calls {
   using Bidi = grpc_bridge::ServerBidiStream<ControlStreamRequest, ControlStreamResponse>;
 
   static asio::awaitable<grpc::Status> control(GatewayService* g, Bidi s) {
-    auto [ok, first] = co_await s.async_read(use_awaitable);
+    // Authenticated and admitted before any message is read.
+    auto admitted = g->admit(s.context(), {}, "ControlStream");
+    auto& caller = admitted.caller;
+    if (!caller.status.ok()) co_return caller.status;
+    bool late = false;
+    auto [ok, first] = co_await read_first<ControlStreamRequest>(s, g->options_.first_message_timeout, late);
+    if (late) {
+      auto status = g->first_message_late("ControlStream");
+      log("warn", "ControlStream from {} ended: {}", who(caller), status.error_message());
+      co_return status;
+    }
     if (!ok)
       co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "stream ended before its hello");
     if (!first.has_hello())
       co_return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                              "the first ControlStream message must be hello");
-    auto caller = g->authenticate(s.context(), first.hello().agent_id(), "ControlStream");
-    if (!caller.status.ok()) co_return caller.status;
+    if (auto denied = g->check_claim(caller, s.context(), first.hello().agent_id(), "ControlStream"); !denied.ok())
+      co_return denied;
     const AgentKey key{caller.identity.tenant, caller.identity.agent_id};
     auto channel = g->open_channel(key);
     const auto& hello = first.hello();  // clang before 16 cannot capture a structured binding
@@ -360,14 +455,81 @@ GatewayService::~GatewayService() = default;
 Caller GatewayService::authenticate(const grpc::CallbackServerContext& ctx,
                                     const std::string& claimed_agent_id, const char* rpc) {
   auto caller = verifier_.verify(peer_chain_pem(ctx), unix_now());
-  if (caller.status.ok() && !claimed_agent_id.empty() &&
-      claimed_agent_id != caller.identity.agent_id)
-    caller.status = grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "component_id mismatch");
-  if (!caller.status.ok()) {
+  if (caller.status.ok()) {
+    caller.status = check_claim(caller, ctx, claimed_agent_id, rpc);
+  } else {
     log("warn", "{} from {} ({}) rejected: {} {}", rpc, who(caller), ctx.peer(),
         code_name(caller.status.error_code()), caller.status.error_message());
   }
   return caller;
+}
+
+grpc::Status GatewayService::check_claim(const Caller& caller, const grpc::CallbackServerContext& ctx,
+                                         const std::string& claimed_agent_id, const char* rpc) {
+  if (claimed_agent_id.empty() || claimed_agent_id == caller.identity.agent_id) return grpc::Status::OK;
+  grpc::Status denied(grpc::StatusCode::PERMISSION_DENIED, "component_id mismatch");
+  log("warn", "{} from {} ({}) rejected: {} {}", rpc, who(caller), ctx.peer(),
+      code_name(denied.error_code()), denied.error_message());
+  return denied;
+}
+
+GatewayService::Admitted GatewayService::admit(const grpc::CallbackServerContext& ctx,
+                                               const std::string& claimed_agent_id, const char* rpc) {
+  auto& counters = state_.calls();
+  ++counters.started;
+  Admitted a;
+  {
+    std::lock_guard lock(calls_mu_);
+    if (calls_ < options_.max_calls) {
+      ++calls_;
+      a.slot = Admission(this);
+    }
+  }
+  if (!a.slot.admitted()) {
+    const auto why = fmt::format("the gateway is at its limit of {} concurrent calls", options_.max_calls);
+    log_refusal(rpc, ctx.peer(), why, ++counters.refused_gateway);
+    a.caller.status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
+    return a;
+  }
+  a.caller = authenticate(ctx, claimed_agent_id, rpc);
+  if (!a.caller.status.ok()) return a;
+  AgentKey key{a.caller.identity.tenant, a.caller.identity.agent_id};
+  bool room = false;
+  {
+    std::lock_guard lock(calls_mu_);
+    auto& n = agent_calls_[key];
+    if ((room = n < options_.max_calls_per_agent)) {
+      ++n;
+      a.slot.counts_for(std::move(key));
+    } else if (n == 0) {
+      agent_calls_.erase(key);  // a cap of 0: leave no empty entry behind
+    }
+  }
+  if (!room) {
+    const auto why = fmt::format("agent '{}' is at its limit of {} concurrent calls",
+                                 a.caller.identity.agent_id, options_.max_calls_per_agent);
+    log_refusal(rpc, who(a.caller), why, ++counters.refused_agent);
+    a.caller.status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, why);
+  }
+  return a;
+}
+
+grpc::Status GatewayService::first_message_late(const char* rpc) {
+  ++state_.calls().hello_timeouts;
+  return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                      fmt::format("no first {} message within {} ms", rpc, options_.first_message_timeout.count()));
+}
+
+void GatewayService::sources_dropped(const AgentKey& key, std::size_t dropped) {
+  // Logged once per agent (and gateway run); /status counts every drop.
+  {
+    std::lock_guard lock(calls_mu_);
+    if (!sources_cap_logged_.insert(key).second) return;
+  }
+  log("warn",
+      "PushStatus from agent '{}' (tenant '{}'): heartbeat names more than {} sources; {} dropped "
+      "(counted in /status as sources_dropped; logged once per agent)",
+      key.agent_id, key.tenant, GatewayState::kMaxSourcesPerAgent, dropped);
 }
 
 AgentConfig GatewayService::config_for(const AgentKey& key) {

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,13 @@ struct GatewayOptions {
   int config_poll_interval_sec = 300;
   std::chrono::milliseconds sink_delay{0};  // test hook: pretend the sink is slow
   StreamLimits limits;
+  // A stream's first message (ControlStream hello, StreamStatus's first
+  // chunk) must arrive within this, else the stream is ended.
+  std::chrono::milliseconds first_message_timeout{10'000};
+  // Concurrent calls (unary and streams) of the whole gateway and of one
+  // authenticated agent; beyond them RESOURCE_EXHAUSTED.
+  std::size_t max_calls = 1024;
+  std::size_t max_calls_per_agent = 64;
 };
 
 class GatewayService final : public monitoring::AgentGatewayService::CallbackService {
@@ -74,11 +82,26 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
  private:
   struct ControlChannel;
   struct Calls;  // the coroutine bodies, kept out of this header
+  class Admission;  // a call's place under the caps, released when it ends
+
+  // Counts the call against the gateway's cap, authenticates it from the
+  // TLS auth context (nothing of the request is read for that), then counts
+  // it against its agent's cap. On any refusal the status says why.
+  struct Admitted;
+  Admitted admit(const grpc::CallbackServerContext& ctx, const std::string& claimed_agent_id,
+                 const char* rpc);
 
   // The caller, or the status to reject it with. `claimed_agent_id` is what
   // the request says; it must equal the certificate's.
   Caller authenticate(const grpc::CallbackServerContext& ctx, const std::string& claimed_agent_id,
                       const char* rpc);
+  // PERMISSION_DENIED (logged) when a request names an agent_id other than
+  // the certificate's; an empty claim names none.
+  grpc::Status check_claim(const Caller& caller, const grpc::CallbackServerContext& ctx,
+                           const std::string& claimed_agent_id, const char* rpc);
+  // DEADLINE_EXCEEDED for a stream whose first message did not come in time (counted).
+  grpc::Status first_message_late(const char* rpc);
+  void sources_dropped(const AgentKey& key, std::size_t dropped);
   AgentConfig config_for(const AgentKey& key);
 
   // The raw record (optional), shared by all streams, under sink_mu_.
@@ -110,6 +133,10 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   inventory::Ingestor* ingestor_ = nullptr;
   std::mutex channels_mu_;
   std::multimap<AgentKey, std::shared_ptr<ControlChannel>> channels_;
+  std::mutex calls_mu_;
+  std::size_t calls_ = 0;
+  std::map<AgentKey, std::size_t> agent_calls_;
+  std::set<AgentKey> sources_cap_logged_;  // under calls_mu_
 };
 
 }  // namespace sr::gateway

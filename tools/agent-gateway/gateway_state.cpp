@@ -4,6 +4,9 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+#include <set>
+
 namespace sr::gateway {
 
 namespace json = boost::json;
@@ -48,9 +51,20 @@ void GatewayState::stream_ended(const AgentKey& key, StreamRecord record) {
   agents_[key].last_stream = std::move(record);
 }
 
-void GatewayState::sources_reported(const std::string& tenant, std::vector<SourceReport> reports) {
+std::size_t GatewayState::sources_reported(const AgentKey& agent, std::vector<SourceReport> reports) {
+  const std::size_t dropped = reports.size() > kMaxSourcesPerAgent ? reports.size() - kMaxSourcesPerAgent : 0;
+  reports.resize(std::min(reports.size(), kMaxSourcesPerAgent));
+  std::set<std::string> named;
+  for (auto& r : reports) {
+    r.agent_id = agent.agent_id;  // pruning below relies on it
+    named.insert(r.name);
+  }
   std::lock_guard lock(mu_);
-  auto& sources = sources_[tenant];
+  auto& sources = sources_[agent.tenant];
+  // What this agent reported before and names no more is gone from it.
+  std::erase_if(sources, [&](const auto& entry) {
+    return entry.second.last.agent_id == agent.agent_id && !named.count(entry.first);
+  });
   for (auto& report : reports) {
     auto& record = sources[report.name];
     const bool finished = report.result != "running" && report.result != "pending";
@@ -61,6 +75,8 @@ void GatewayState::sources_reported(const std::string& tenant, std::vector<Sourc
     }
     record.last = std::move(report);
   }
+  agents_[agent].sources_dropped += dropped;
+  return dropped;
 }
 
 std::map<AgentKey, AgentRecord> GatewayState::agents_of(const std::string& tenant) const {
@@ -128,7 +144,8 @@ json::object agent_json(const AgentKey& key, const AgentRecord& r, std::int64_t 
           {"hellos", r.hellos},
           {"pushes", r.pushes},
           {"commands", commands_json(r.commands)},
-          {"last_stream", stream_json(r.last_stream)}};
+          {"last_stream", stream_json(r.last_stream)},
+          {"sources_dropped", r.sources_dropped}};
 }
 
 json::object streams_json(const TenantStreams& s) {
@@ -143,8 +160,19 @@ json::object streams_json(const TenantStreams& s) {
 
 }  // namespace
 
-std::string GatewayState::status_json(std::int64_t now) const {
+struct GatewayState::Snapshot {
+  std::map<AgentKey, AgentRecord> agents;
+  std::map<std::string, TenantStreams> streams;
+  std::map<std::string, std::map<std::string, SourceRecord>> sources;
+};
+
+GatewayState::Snapshot GatewayState::snapshot() const {
   std::lock_guard lock(mu_);
+  return {agents_, streams_, sources_};
+}
+
+std::string GatewayState::status_json(std::int64_t now) const {
+  const auto snap = snapshot();  // the JSON is built without the lock
   json::object tenants;
   auto tenant = [&](const std::string& slug) -> json::object& {
     auto& t = tenants[slug];
@@ -152,14 +180,19 @@ std::string GatewayState::status_json(std::int64_t now) const {
       t = json::object{{"agents", json::array()}, {"streams", streams_json({})}, {"sources", json::object()}};
     return t.as_object();
   };
-  for (const auto& [key, record] : agents_)
+  for (const auto& [key, record] : snap.agents)
     tenant(key.tenant)["agents"].as_array().push_back(agent_json(key, record, now));
-  for (const auto& [slug, s] : streams_) tenant(slug)["streams"] = streams_json(s);
-  for (const auto& [slug, sources] : sources_) {
+  for (const auto& [slug, s] : snap.streams) tenant(slug)["streams"] = streams_json(s);
+  for (const auto& [slug, sources] : snap.sources) {
     auto& out = tenant(slug)["sources"].as_object();
     for (const auto& [name, record] : sources) out[name] = source_json(record);
   }
-  return json::serialize(json::object{{"server_time", now}, {"tenants", tenants}});
+  const json::object calls{{"started", calls_.started.load()},
+                           {"active", calls_.active.load()},
+                           {"refused_gateway_cap", calls_.refused_gateway.load()},
+                           {"refused_agent_cap", calls_.refused_agent.load()},
+                           {"hello_timeouts", calls_.hello_timeouts.load()}};
+  return json::serialize(json::object{{"server_time", now}, {"tenants", tenants}, {"calls", calls}});
 }
 
 }  // namespace sr::gateway

@@ -4,6 +4,7 @@
 // Thread-safe: gRPC handlers on several strands update it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -43,6 +44,7 @@ struct AgentRecord {
   std::uint64_t hellos = 0, pushes = 0;
   std::deque<CommandRecord> commands;  // newest last, bounded
   StreamRecord last_stream;
+  std::uint64_t sources_dropped = 0;  // heartbeat sources beyond kMaxSourcesPerAgent
 };
 
 // One integration source's last run, as its agent's heartbeat reported it.
@@ -70,12 +72,24 @@ struct TenantStreams {
   std::deque<std::string> recent_rejections;  // newest last, bounded
 };
 
+// gRPC calls: how many ran, how many were refused and why. Atomics: every
+// handler touches them, /status reads them.
+struct CallCounters {
+  std::atomic<std::uint64_t> started{0};          // handlers that ran (after TLS)
+  std::atomic<std::uint64_t> active{0};           // admitted and not yet ended
+  std::atomic<std::uint64_t> refused_gateway{0};  // over the gateway's cap
+  std::atomic<std::uint64_t> refused_agent{0};    // over the agent's cap
+  std::atomic<std::uint64_t> hello_timeouts{0};   // streams without a first message in time
+};
+
 class GatewayState {
  public:
   static constexpr std::int64_t kOnlineWindow = 120;  // s: "online" = seen this recently
   static constexpr std::size_t kRecentRejections = 20;
   static constexpr std::size_t kRecentCommands = 20;
   static constexpr std::size_t kRecentRuns = 30;
+  // Sources one agent's heartbeat may name; the rest are dropped and counted.
+  static constexpr std::size_t kMaxSourcesPerAgent = 256;
 
   template <class Update>
   void update_agent(const AgentKey& key, Update&& update) {
@@ -88,18 +102,30 @@ class GatewayState {
   void stream_rejected(const std::string& tenant, const std::string& code, const std::string& why);
   void chunk_received(const std::string& tenant);  // as each chunk is taken by the sink
   void stream_ended(const AgentKey& key, StreamRecord record);
-  // A heartbeat's source reports; a run not seen before joins the history.
-  void sources_reported(const std::string& tenant, std::vector<SourceReport> reports);
+  // One heartbeat of `agent`: its source reports replace the ones it sent
+  // before (a source it no longer names is forgotten); at most
+  // kMaxSourcesPerAgent are kept. A run not seen before joins the history.
+  // Returns how many reports were dropped by the bound.
+  std::size_t sources_reported(const AgentKey& agent, std::vector<SourceReport> reports);
 
   // Copies, for the admin API.
   std::map<AgentKey, AgentRecord> agents_of(const std::string& tenant) const;
   std::map<std::string, SourceRecord> sources_of(const std::string& tenant) const;
   static bool online(const AgentRecord& r, std::int64_t now) { return now - r.last_seen <= kOnlineWindow; }
 
-  // Whole state as JSON text (the HTTP status endpoint).
+  // Whole state as JSON text (the HTTP status endpoint): a copy taken under
+  // the lock, serialised outside it, so gRPC handlers never wait for JSON.
   std::string status_json(std::int64_t now) const;
 
+  CallCounters& calls() noexcept { return calls_; }
+  const CallCounters& calls() const noexcept { return calls_; }
+
+  struct Snapshot;
+
  private:
+  Snapshot snapshot() const;
+
+  CallCounters calls_;
   mutable std::mutex mu_;
   std::map<AgentKey, AgentRecord> agents_;
   std::map<std::string, TenantStreams> streams_;

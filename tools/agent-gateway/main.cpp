@@ -3,15 +3,19 @@
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
 #include "net/read_file.hpp"
+#include "tools/agent-gateway/admin/admin_auth.hpp"
 #include "tools/agent-gateway/admin/admin_routes.hpp"
 #include "tools/agent-gateway/admin/source_routes.hpp"
 #include "tools/agent-gateway/config/size_suffix.hpp"
 #include "tools/agent-gateway/gateway_service.hpp"
 #include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/status/inventory_view.hpp"
 #include "tools/agent-gateway/status/status_page.hpp"
 #include "tools/agent-gateway/unix_clock.hpp"
 
 #include <malloc.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -25,11 +29,15 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/program_options.hpp>
+#include <grpc/grpc.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -48,8 +56,10 @@ struct Flags {
   std::string listen, http_listen, cert, key, ca_dir, config_dir, sink_dir, data_dir, default_tenant,
       admin_token_file;
   GatewayOptions gateway;
-  bool no_inventory = false;
+  bool no_inventory = false, allow_core_dumps = false;
   unsigned threads = 1;
+  int first_message_timeout_ms = 10'000;
+  std::size_t grpc_memory_mib = 256;
   int store_poll_ms = 1000, sink_delay_ms = 0, ingest_delay_ms = 0, shutdown_grace_s = 5;
 };
 
@@ -94,6 +104,17 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("ingest-delay-ms", po::value(&f.ingest_delay_ms)->default_value(0),
      "test hook: wait this long before each inventory write, as a slow database would")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
+    ("max-calls", po::value(&f.gateway.max_calls)->default_value(f.gateway.max_calls),
+     "concurrent gRPC calls of the whole gateway; beyond: RESOURCE_EXHAUSTED")
+    ("max-calls-per-agent", po::value(&f.gateway.max_calls_per_agent)->default_value(f.gateway.max_calls_per_agent),
+     "concurrent gRPC calls of one agent (its certificate); beyond: RESOURCE_EXHAUSTED")
+    ("first-message-timeout-ms", po::value(&f.first_message_timeout_ms)->default_value(f.first_message_timeout_ms),
+     "a stream whose first message (ControlStream hello, first StreamStatus chunk) is later is ended")
+    ("grpc-memory-quota-mib", po::value(&f.grpc_memory_mib)->default_value(f.grpc_memory_mib),
+     "memory gRPC may use for connections and calls (its ResourceQuota)")
+    ("allow-core-dumps", po::bool_switch(&f.allow_core_dumps),
+     "debugging: keep core dumps possible (also SR_ALLOW_CORE_DUMPS=1); by default the process, "
+     "which holds a private key, is not dumpable")
     ("shutdown-grace", po::value(&f.shutdown_grace_s)->default_value(5),
      "seconds calls may take to finish on SIGTERM/SIGINT");
   po::variables_map vm;
@@ -120,6 +141,18 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
               << (f.no_inventory ? "both" : "neither") << "\n";
     return std::nullopt;
   }
+  if (f.default_tenant == kPlatformTenant) {
+    std::cerr << "agent-gateway: --default-tenant 'platform' is refused: tenant 'platform' is reserved "
+                 "for the platform's own identities and cannot be issued to agents\n";
+    return std::nullopt;
+  }
+  if (f.first_message_timeout_ms < 1 || f.gateway.max_calls < 1 || f.gateway.max_calls_per_agent < 1 ||
+      f.grpc_memory_mib < 16) {
+    std::cerr << "agent-gateway: --first-message-timeout-ms, --max-calls and --max-calls-per-agent must be "
+                 "at least 1, --grpc-memory-quota-mib at least 16\n";
+    return std::nullopt;
+  }
+  f.gateway.first_message_timeout = std::chrono::milliseconds(f.first_message_timeout_ms);
   if (f.no_inventory && f.sink_dir.empty()) {
     std::cerr << "agent-gateway: --no-inventory needs --sink-dir: streams must be kept somewhere\n";
     return std::nullopt;
@@ -128,23 +161,65 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
   return f;
 }
 
+// The default receive limit, explicit so a gRPC upgrade cannot change it:
+// what one partial message may make the gateway hold per stream.
+constexpr int kDefaultMaxRecvBytes = 4 << 20;
+// What GRPC_MAX_RECV_MSG_SIZE may raise it to (the contract's 15 MiB results fit).
+constexpr std::uint64_t kMaxRecvCeiling = 64ull << 20;
+
 // GRPC_MAX_RECV_MSG_SIZE / GRPC_MAX_SEND_MSG_SIZE, as the upstream gateway honours them.
-std::optional<int> message_size_from_env(const char* name) {
+std::optional<int> message_size_from_env(const char* name, std::uint64_t ceiling) {
   const char* raw = std::getenv(name);
   if (!raw || !*raw) return std::nullopt;
   auto bytes = parse_byte_size(raw);
   if (!bytes || *bytes > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
     throw std::runtime_error(std::string(name) + "='" + raw +
                              "' is not a size (bytes, or a number with B, KB, MB or GB)");
+  if (*bytes > ceiling)
+    throw std::runtime_error(fmt::format("{}='{}' is above the gateway's ceiling of {} MiB", name, raw,
+                                         ceiling >> 20));
   return static_cast<int>(*bytes);
 }
 
+// mTLS, required and verified in the handshake: a client without a
+// certificate of our PKI never reaches a handler (nothing in the wire
+// contract is meant for one). Trust: the root, plus the tenant CAs so a
+// client that sends only its leaf still verifies; the ClientVerifier then
+// checks tenant, CN/SAN and component type on every call.
 std::shared_ptr<grpc::ServerCredentials> server_credentials(const Flags& f) {
-  grpc::SslServerCredentialsOptions ssl(
-      GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
   ssl.pem_root_certs = sr::net::read_file_or_throw(f.ca_dir + "/root.pem");
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(f.ca_dir, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("tenant-", 0) == 0 && entry.path().extension() == ".pem")
+      ssl.pem_root_certs += "\n" + sr::net::read_file_or_throw(entry.path());
+  }
+  if (ec) throw std::runtime_error("cannot list " + f.ca_dir + ": " + ec.message());
   ssl.pem_key_cert_pairs.push_back({sr::net::read_file_or_throw(f.key), sr::net::read_file_or_throw(f.cert)});
   return grpc::SslServerCredentials(ssl);
+}
+
+// Connection-level bounds against peers that hold resources without using
+// them. The real agent pings every 30 s with permit-without-calls and keeps
+// a ControlStream open, which is within every bound here.
+void bound_connections(grpc::ServerBuilder& builder, const Flags& f) {
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 32);  // per connection
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // Idle = no call at all: an agent always has its ControlStream open. No
+  // max age: it would cut that long-lived stream and make agents back off.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 5 * 60 * 1000);
+  builder.SetMaxReceiveMessageSize(kDefaultMaxRecvBytes);
+  if (auto n = message_size_from_env("GRPC_MAX_RECV_MSG_SIZE", kMaxRecvCeiling)) builder.SetMaxReceiveMessageSize(*n);
+  if (auto n = message_size_from_env("GRPC_MAX_SEND_MSG_SIZE", std::numeric_limits<int>::max()))
+    builder.SetMaxSendMessageSize(*n);
+  grpc::ResourceQuota quota("agent-gateway");
+  quota.Resize(f.grpc_memory_mib << 20);
+  quota.SetMaxThreads(64);
+  builder.SetResourceQuota(quota);
 }
 
 // Checks the store for edits and pushes changed configs to open streams.
@@ -196,30 +271,42 @@ struct Inventory {
     return {};
   }
 
-  // {"tenants": {"<t>": {"devices", "by_source": {...}, "unavailable", "deleted"}}, "ingest": {...}}
-  std::string summary_json() {
-    // Counters first: whatever they say is written, the snapshot read after includes.
-    const auto c = ingestor->counters();
-    boost::json::object tenants;
-    {
-      std::lock_guard lock(reader_mu);
-      for (const auto& [t, summary] : reader->summary()) {
-        boost::json::object by_source;
-        for (const auto& [source, n] : summary.by_source) by_source[source] = n;
-        tenants[t] = {{"devices", summary.devices},
-                      {"by_source", std::move(by_source)},
-                      {"unavailable", summary.unavailable},
-                      {"deleted", summary.deleted}};
-      }
+  // The HTTP endpoint's reads, on the view's own thread (see inventory_view.hpp).
+  std::unique_ptr<InventoryView> view;
+
+  void open_view() {
+    view = std::make_unique<InventoryView>(
+        [this] {  // changes on every commit (and every failed write)
+          const auto c = ingestor->counters();
+          return c.transactions + c.write_errors;
+        },
+        [this] { return tenants_json(); });
+  }
+
+  // {"<t>": {"devices", "by_source": {...}, "unavailable", "deleted"}}, from one read transaction.
+  std::map<std::string, boost::json::object> tenants_json() {
+    std::map<std::string, boost::json::object> tenants;
+    std::lock_guard lock(reader_mu);
+    for (const auto& [t, summary] : reader->summary()) {
+      boost::json::object by_source;
+      for (const auto& [source, n] : summary.by_source) by_source[source] = n;
+      tenants[t] = {{"devices", summary.devices},
+                    {"by_source", std::move(by_source)},
+                    {"unavailable", summary.unavailable},
+                    {"deleted", summary.deleted}};
     }
-    boost::json::object ingest{{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
-                               {"pushes_delayed", c.pushes_delayed},
-                               {"transactions", c.transactions},         {"devices_written", c.devices_written},
-                               {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},
-                               {"max_queue_depth", c.max_queue_depth},   {"created", c.totals.created},
-                               {"merged", c.totals.merged},              {"rebound", c.totals.rebound},
-                               {"ip_remapped", c.totals.ip_remapped},    {"last_error", c.last_error}};
-    return boost::json::serialize(boost::json::object{{"tenants", std::move(tenants)}, {"ingest", std::move(ingest)}});
+    return tenants;
+  }
+
+  boost::json::object ingest_json() const {
+    const auto c = ingestor->counters();
+    return {{"chunks_queued", c.chunks_queued},       {"chunks_written", c.chunks_written},
+            {"pushes_delayed", c.pushes_delayed},
+            {"transactions", c.transactions},         {"devices_written", c.devices_written},
+            {"write_errors", c.write_errors},         {"queue_depth", c.queue_depth},
+            {"max_queue_depth", c.max_queue_depth},   {"created", c.totals.created},
+            {"merged", c.totals.merged},              {"rebound", c.totals.rebound},
+            {"ip_remapped", c.totals.ip_remapped},    {"last_error", c.last_error}};
   }
 };
 
@@ -242,14 +329,14 @@ int run(const Flags& f) {
       return 1;
     }
     service.set_ingestor(inventory.ingestor.get());
+    inventory.open_view();
   }
 
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(f.listen, server_credentials(f), &port);
   builder.RegisterService(&service);
-  if (auto n = message_size_from_env("GRPC_MAX_RECV_MSG_SIZE")) builder.SetMaxReceiveMessageSize(*n);
-  if (auto n = message_size_from_env("GRPC_MAX_SEND_MSG_SIZE")) builder.SetMaxSendMessageSize(*n);
+  bound_connections(builder, f);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) {
     log("error", "cannot listen on {} for gRPC", f.listen);
@@ -271,10 +358,16 @@ int run(const Flags& f) {
     http->route("/status", [&state](const sr::net::http::Request&) {
       return sr::net::http::Response{200, "application/json", state.status_json(unix_now())};
     });
-    if (inventory.ingestor)
-      http->route("/inventory", [&inventory](const sr::net::http::Request&) {
-        return sr::net::http::Response{200, "application/json", inventory.summary_json()};
-      });
+    if (inventory.view)
+      http->route("/inventory", [&inventory, &admin_token](const sr::net::http::Request& req) {
+        if (auto refusal = refuse_unauthorised(admin_token, req)) return *refusal;
+        std::string error;
+        auto page = parse_inventory_page(req.target, error);
+        if (!page)
+          return sr::net::http::Response{
+              400, "application/json", boost::json::serialize(boost::json::object{{"error", "GET /inventory: " + error}})};
+        return inventory.view->answer(*page, inventory.ingest_json());
+      }, sr::net::http::Server::Methods::read, admin_gate(admin_token));
     add_admin_routes(*http, service, admin_token);
     add_source_routes(*http, service, state, admin_token);
     if (auto err = http->start(); !err.empty()) {
@@ -316,9 +409,28 @@ int run(const Flags& f) {
   }
   work.reset();
   pool.join();
+  inventory.view.reset();  // its reader thread is done before the stores close
   if (inventory.ingestor) inventory.ingestor->stop();  // what is queued is written
   log("info", "stopped");
   return 0;
+}
+
+}  // namespace
+
+namespace {
+
+// The gateway holds its TLS private key in memory: no core file, no ptrace
+// by other processes of the same user, unless asked for while debugging.
+void protect_memory(bool allow_core_dumps) {
+  const char* env = std::getenv("SR_ALLOW_CORE_DUMPS");
+  if (allow_core_dumps || (env && std::string_view(env) == "1")) {
+    log("warn", "core dumps allowed (--allow-core-dumps / SR_ALLOW_CORE_DUMPS=1): a dump holds the private key");
+    return;
+  }
+  const rlimit none{0, 0};
+  if (::setrlimit(RLIMIT_CORE, &none) != 0) log("warn", "cannot set RLIMIT_CORE to 0: {}", std::strerror(errno));
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    log("warn", "cannot clear the dumpable flag: {}", std::strerror(errno));
 }
 
 }  // namespace
@@ -329,6 +441,7 @@ int main(int argc, char** argv) {
   ::mallopt(M_ARENA_MAX, 2);
   auto flags = parse_flags(argc, argv);
   if (!flags) return kUsage;
+  protect_memory(flags->allow_core_dumps);
   try {
     return run(*flags);
   } catch (const std::exception& e) {

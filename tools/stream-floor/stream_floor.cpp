@@ -6,8 +6,8 @@
 // first 16 distinct ones are reused cyclically to keep memory flat.
 //
 //   stream-floor --gateway HOST:PORT --cert F --key F --ca F --devices N [--partition P]
+#include "agent/control/tls_material.hpp"
 #include "monitoring.grpc.pb.h"
-#include "net/read_file.hpp"
 #include "sync/adapters/faker/faker_source.hpp"
 #include "sync/pipeline/chunker.hpp"
 #include "sync/runtime/completed_run.hpp"
@@ -69,10 +69,17 @@ int main(int argc, char** argv) {
     protos.push_back(Sender::make_chunk(so, "", build_chunk_message(kept[i], SyncMeta{sid, rid, 0, total, devices}),
                                         0, total));
 
+  // Unusable files are an error: gRPC would take empty material as its
+  // public roots and no client certificate.
+  auto material = sr::agent::read_tls_material(ca, cert, key);
+  if (!material) {
+    std::cerr << "stream-floor: " << material.error() << "\n";
+    return 66;  // EX_NOINPUT
+  }
   grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = sr::net::read_file(ca).value_or("");
-  ssl.pem_cert_chain = sr::net::read_file(cert).value_or("");
-  ssl.pem_private_key = sr::net::read_file(key).value_or("");
+  ssl.pem_root_certs = std::move(material->ca_pem);
+  ssl.pem_cert_chain = std::move(material->cert_pem);
+  ssl.pem_private_key = std::move(material->key_pem);
   auto stub = monitoring::AgentGatewayService::NewStub(grpc::CreateChannel(gateway, grpc::SslCredentials(ssl)));
 
   std::uint64_t bytes = 0;

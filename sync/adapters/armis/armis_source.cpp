@@ -4,6 +4,7 @@
 #include "net/log/logger.hpp"
 #include "sync/adapters/armis/armis_mapping.hpp"
 #include "sync/adapters/armis/armis_page.hpp"
+#include "sync/adapters/armis/merge_store.hpp"
 
 #include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
@@ -18,7 +19,6 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
-#include <unordered_map>
 
 namespace sr::sync::armis {
 
@@ -90,17 +90,22 @@ net::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
   else return Result::failure("credentials need api_key (and api_secret) or secret_key");
   o.queries = source.queries;
   if (o.queries.empty()) o.queries.push_back({"", "", {}});
+  auto cap = device_cap(source, "max_merged_devices", kDefaultMaxMergedDevices);
+  if (!cap) return Result::failure(cap.error());
+  o.max_merged_devices = *cap;
   return o;
 }
 
 struct ArmisSource::QueryRun {
   const QueryConfig& query;
+  std::size_t index;  // of the query in options_.queries
   const RunInfo& info;
   DeviceSink& sink;
   bool merging;  // several queries: gather by id, send at the end
-  std::unordered_map<std::int64_t, GatheredDevice>& merged;
-  std::vector<GatheredDevice>& without_id;
+  MergeStore& merged;
   std::uint64_t pages = 0, devices = 0, skipped = 0;
+  std::uint64_t sent_alone = 0;  // merging, but sent at once: no id, or past the cap
+  std::uint64_t over_cap = 0;    // of those, past max_merged_devices
   std::string label() const { return query.label.empty() ? "(all)" : query.label; }
 };
 
@@ -242,15 +247,7 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
       q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
     q.devices += page.size();
     if (q.merging) {
-      for (auto& d : page) {
-        if (!d.id) {
-          q.without_id.push_back(gather(std::move(d), q.query.label));
-          continue;
-        }
-        auto [it, fresh] = q.merged.try_emplace(*d.id);
-        if (fresh) it->second = gather(std::move(d), q.query.label);
-        else merge(it->second, std::move(d), q.query.label);
-      }
+      if (!co_await merge_page(q, page)) co_return RunOutcome::failed("push", "stopped");
     } else {
       DeviceBatch batch;
       batch.reserve(page.size());
@@ -277,6 +274,19 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
   co_return RunOutcome{};
 }
 
+asio::awaitable<bool> ArmisSource::merge_page(QueryRun& q, std::vector<ArmisDevice>& page) {
+  DeviceBatch alone;  // without an id (nothing to merge by), or past the cap: sent now
+  for (auto& d : page) {
+    if (d.id && q.merged.add(d, q.index)) continue;
+    if (d.id) ++q.over_cap;
+    ++q.sent_alone;
+    DeviceUpdate u;
+    if (to_update(gather(std::move(d), q.query.label), q.info, u)) alone.push_back(std::move(u));
+    else ++q.skipped;  // no usable IP
+  }
+  co_return alone.empty() || co_await q.sink.push(std::move(alone));
+}
+
 asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
   retry_log_.reset();
   auto outcome = co_await run_queries(info, sink);
@@ -287,17 +297,24 @@ asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& si
 asio::awaitable<RunOutcome> ArmisSource::run_queries(const RunInfo& info, DeviceSink& sink) {
   if (auto setup = co_await ensure_client(); !setup.ok()) co_return setup;
   const bool merging = options_.queries.size() > 1;
-  std::unordered_map<std::int64_t, GatheredDevice> merged;
-  std::vector<GatheredDevice> without_id;
-  std::uint64_t skipped = 0;
-  for (const auto& query : options_.queries) {
-    QueryRun q{query, info, sink, merging, merged, without_id};
+  std::vector<std::string> labels;
+  for (const auto& query : options_.queries) labels.push_back(query.label);
+  MergeStore merged(std::move(labels), options_.max_merged_devices);
+  std::uint64_t skipped = 0, sent_alone = 0, over_cap = 0;
+  for (std::size_t i = 0; i < options_.queries.size(); ++i) {
+    QueryRun q{options_.queries[i], i, info, sink, merging, merged};
     auto got = co_await run_query(q);
     if (!got.ok()) co_return got;
     skipped += q.skipped;
+    sent_alone += q.sent_alone;
+    over_cap += q.over_cap;
   }
   if (!merging) co_return RunOutcome::completed(skipped);
-  sink.expect_total(merged.size() + without_id.size());
+  sink.expect_total(merged.size() + sent_alone);
+  if (over_cap)
+    sr::log::warn(name_, fmt::format("{} device(s) past max_merged_devices ({}) were sent unmerged, once per "
+                                     "query listing them (the core merges duplicates by device id)",
+                                     over_cap, options_.max_merged_devices));
   DeviceBatch batch;
   auto flush = [&]() -> asio::awaitable<bool> {
     if (batch.empty()) co_return true;
@@ -311,12 +328,12 @@ asio::awaitable<RunOutcome> ArmisSource::run_queries(const RunInfo& info, Device
     co_return true;
   };
   const auto stopped = RunOutcome::failed("push", "stopped");
-  for (auto& [id, g] : merged)
-    if (!co_await add(std::move(g))) co_return stopped;
-  for (auto& g : without_id)
-    if (!co_await add(std::move(g))) co_return stopped;
+  while (auto g = merged.next())
+    if (!co_await add(std::move(*g))) co_return stopped;
   if (!co_await flush()) co_return stopped;
-  co_return RunOutcome::completed(skipped);
+  auto outcome = RunOutcome::completed(skipped);
+  outcome.over_cap = over_cap;
+  co_return outcome;
 }
 
 }  // namespace sr::sync::armis

@@ -18,12 +18,18 @@
 
 namespace sr::sync::armis {
 
+// Devices several queries' results are merged over (MergeStore: about 210
+// heap bytes each for faker-like devices, so ~210 MB at the cap). Past it a
+// device not held yet is sent unmerged.
+constexpr std::uint64_t kDefaultMaxMergedDevices = 1'000'000;
+
 struct ArmisOptions {
   HttpsSourceOptions http;  // endpoint, page size (default 100), TLS, proxy
   enum class Auth { json, form } auth = Auth::json;
   std::string api_key, api_secret, secret_key;  // never logged
   std::vector<QueryConfig> queries;  // none: one query with empty AQL
   net::https::RetryPolicy retry;
+  std::uint64_t max_merged_devices = kDefaultMaxMergedDevices;  // setting max_merged_devices
 };
 
 // From the source's config; errors name the key (never a credential's value).
@@ -49,6 +55,8 @@ class ArmisSource final : public Adapter {
   boost::asio::awaitable<RunOutcome> ensure_client();
   boost::asio::awaitable<RunOutcome> ensure_token(bool force);
   boost::asio::awaitable<RunOutcome> run_query(QueryRun& q);
+  // Merging: a page's devices into the store; those it cannot hold sent at once.
+  boost::asio::awaitable<bool> merge_page(QueryRun& q, std::vector<struct ArmisDevice>& page);
   // One search page; on a 401 the token is renewed once and the page retried.
   boost::asio::awaitable<RunOutcome> fetch_page(QueryRun& q, std::uint64_t from,
                                                 std::vector<struct ArmisDevice>& out,

@@ -9,6 +9,9 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <utility>
+
 namespace sr::sync::netbox {
 
 namespace asio = boost::asio;
@@ -24,6 +27,9 @@ net::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
   if (token.empty()) return Result::failure("credentials need api_token (or token)");
   // NetBox 4.5+ v2 tokens (nbt_...) are Bearer tokens; classic ones use "Token".
   o.authorization = (token.starts_with("nbt_") ? "Bearer " : "Token ") + token;
+  auto cap = device_cap(source, "max_seen_devices", kDefaultMaxSeenDevices);
+  if (!cap) return Result::failure(cap.error());
+  o.max_seen_devices = *cap;
   return o;
 }
 
@@ -135,12 +141,21 @@ asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceS
       sr::log::warn(name_, "insecure_skip_verify is set: the NetBox server's certificate is not checked");
   }
   const auto file = info.state_dir.empty() ? std::filesystem::path() : seen_file(info.state_dir, name_);
-  SeenMap previous, current;
+  const auto cap = options_.max_seen_devices;
+  SeenList previous, current;
   if (!file.empty()) {
-    auto loaded = load_seen(file);
+    auto loaded = load_seen(file, cap);
     if (loaded) previous = std::move(*loaded);
     else sr::log::warn(name_, loaded.error() + "; this run retracts nothing");
   }
+  std::uint64_t untracked = 0;  // devices sent past the cap: not in `current`
+  auto remember = [&](std::int64_t id, const std::string& ip) {
+    if (current.size() >= cap) {
+      ++untracked;
+      return;
+    }
+    if (auto d = SeenDevice::make(id, ip)) current.push_back(*d);
+  };
 
   auto url = api_url(options_.http.endpoint, "/api/dcim/devices/");
   url.params().append({"limit", std::to_string(options_.http.page_size)});
@@ -151,7 +166,10 @@ asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceS
     NetboxPageInfo pinfo;
     if (auto got = co_await fetch_page(url, n, page, pinfo); !got.ok()) co_return got;
     skipped += pinfo.skipped_fields;
-    if (n == 1 && pinfo.count && *pinfo.count > 0) sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
+    if (n == 1 && pinfo.count && *pinfo.count > 0) {
+      sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
+      current.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(*pinfo.count), cap));
+    }
     DeviceBatch batch;
     batch.reserve(page.size());
     for (auto& d : page) {
@@ -161,7 +179,7 @@ asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceS
         ++skipped;  // neither primary_ip4 nor primary_ip6
         continue;
       }
-      if (id) current[*id] = u.ip;
+      if (id) remember(*id, u.ip);
       batch.push_back(std::move(u));
     }
     if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return stopped;
@@ -173,13 +191,28 @@ asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceS
     url = std::move(*resolved);
   }
 
-  DeviceBatch gone;
-  for (const auto& [id, ip] : previous)
-    if (!current.count(id)) gone.push_back(retraction(id, ip, info));
-  if (!gone.empty()) {
+  if (untracked) {
+    // Every device was sent; only what vanished cannot be known this run.
+    sr::log::warn(name_, fmt::format("{} device(s) past max_seen_devices ({}): every device was sent, but this "
+                                     "run retracts nothing and keeps the last complete run's list",
+                                     untracked, cap));
+    auto outcome = RunOutcome::completed(skipped);
+    outcome.over_cap = untracked;
+    co_return outcome;
+  }
+  settle(current);
+  const auto gone = vanished(previous, current);
+  SeenList().swap(previous);
+  if (!gone.empty())
     sr::log::info(name_, fmt::format("{} device(s) left NetBox since the last complete run: retracted",
                                      gone.size()));
-    if (!co_await sink.push(std::move(gone))) co_return stopped;
+  // Retractions in batches of a page, like the devices.
+  DeviceBatch batch;
+  for (std::size_t i = 0; i < gone.size(); ++i) {
+    batch.push_back(retraction(gone[i].id(), gone[i].ip(), info));
+    if ((batch.size() >= options_.http.page_size || i + 1 == gone.size()) &&
+        !co_await sink.push(std::exchange(batch, {})))
+      co_return stopped;
   }
   if (!file.empty())
     if (auto err = save_seen(file, current); !err.empty())

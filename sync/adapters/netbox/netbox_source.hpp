@@ -17,10 +17,16 @@
 
 namespace sr::sync::netbox {
 
+// Devices whose id and IP a run keeps for retractions (25 bytes each, held
+// twice: the last complete run's list and this run's). Past it a run still
+// sends every device but retracts nothing and keeps the old list.
+constexpr std::uint64_t kDefaultMaxSeenDevices = 2'000'000;
+
 struct NetboxOptions {
   HttpsSourceOptions http;    // endpoint, page size (default 100), TLS, proxy
   std::string authorization;  // "Token <t>" or "Bearer nbt_..."; never logged
   net::https::RetryPolicy retry;
+  std::uint64_t max_seen_devices = kDefaultMaxSeenDevices;  // setting max_seen_devices
 };
 
 net::Expected<NetboxOptions> netbox_options(const SourceConfig& source);

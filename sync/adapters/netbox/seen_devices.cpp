@@ -1,18 +1,65 @@
 #include "sync/adapters/netbox/seen_devices.hpp"
 
-#include <fcntl.h>
-#include <openssl/sha.h>
-#include <unistd.h>
+#include "net/durable_file.hpp"
 
-#include <cerrno>
+#include <arpa/inet.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace sr::sync::netbox {
 
 namespace fs = std::filesystem;
+
+std::optional<SeenDevice> SeenDevice::make(std::int64_t id, std::string_view ip) {
+  char text[INET6_ADDRSTRLEN + 1];
+  if (ip.empty() || ip.size() >= sizeof text) return std::nullopt;
+  ip.copy(text, ip.size());
+  text[ip.size()] = '\0';
+  SeenDevice d;
+  std::memcpy(d.id_.data(), &id, sizeof id);
+  if (::inet_pton(AF_INET, text, d.address_.data()) == 1) d.family_ = 4;
+  else if (::inet_pton(AF_INET6, text, d.address_.data()) == 1) d.family_ = 6;
+  else return std::nullopt;
+  return d;
+}
+
+std::int64_t SeenDevice::id() const {
+  std::int64_t id;
+  std::memcpy(&id, id_.data(), sizeof id);
+  return id;
+}
+
+std::string SeenDevice::ip() const {
+  char text[INET6_ADDRSTRLEN];
+  const int af = family_ == 4 ? AF_INET : AF_INET6;
+  return ::inet_ntop(af, address_.data(), text, sizeof text) ? std::string(text) : std::string();
+}
+
+void settle(SeenList& list) {
+  std::stable_sort(list.begin(), list.end(),
+                   [](const SeenDevice& a, const SeenDevice& b) { return a.id() < b.id(); });
+  // Of a run of equal ids keep the last one (stable: the one added last).
+  auto out = list.begin();
+  for (auto it = list.begin(); it != list.end(); ++it) {
+    const auto next = std::next(it);
+    if (next != list.end() && next->id() == it->id()) continue;
+    *out++ = *it;
+  }
+  list.erase(out, list.end());
+  list.shrink_to_fit();
+}
+
+SeenList vanished(const SeenList& previous, const SeenList& current) {
+  SeenList gone;
+  std::set_difference(previous.begin(), previous.end(), current.begin(), current.end(),
+                      std::back_inserter(gone),
+                      [](const SeenDevice& a, const SeenDevice& b) { return a.id() < b.id(); });
+  return gone;
+}
 
 fs::path seen_file(const fs::path& dir, std::string_view source_name) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -26,57 +73,64 @@ fs::path seen_file(const fs::path& dir, std::string_view source_name) {
   return dir / (name + ".seen");
 }
 
-net::Expected<SeenMap> load_seen(const fs::path& file) {
-  using Result = net::Expected<SeenMap>;
+net::Expected<SeenList> load_seen(const fs::path& file, std::uint64_t max_devices) {
+  using Result = net::Expected<SeenList>;
   std::ifstream in(file);
   if (!in) {
-    if (!fs::exists(file)) return SeenMap{};
+    if (!fs::exists(file)) return SeenList{};
     return Result::failure("cannot read " + file.string());
   }
-  SeenMap seen;
+  SeenList seen;
   std::string line;
   for (std::size_t n = 1; std::getline(in, line); ++n) {
+    if (n > max_devices)
+      return Result::failure(file.string() + " lists more than " + std::to_string(max_devices) +
+                             " devices (max_seen_devices)");
     const auto tab = line.find('\t');
     std::int64_t id = 0;
     auto [end, ec] = std::from_chars(line.data(), line.data() + (tab == std::string::npos ? 0 : tab), id);
-    if (tab == std::string::npos || ec != std::errc{} || end != line.data() + tab || tab + 1 == line.size())
-      return Result::failure(file.string() + " line " + std::to_string(n) + " is damaged");
-    seen.emplace(id, line.substr(tab + 1));
+    std::optional<SeenDevice> d;
+    if (tab != std::string::npos && ec == std::errc{} && end == line.data() + tab)
+      d = SeenDevice::make(id, std::string_view(line).substr(tab + 1));
+    if (!d) return Result::failure(file.string() + " line " + std::to_string(n) + " is damaged");
+    seen.push_back(*d);
   }
+  settle(seen);
   return seen;
 }
 
-std::string save_seen(const fs::path& file, const SeenMap& seen) {
+namespace {
+
+// Through a 64 KiB buffer: one write per buffer, not per device.
+std::string write_lines(net::DurableFile& out, const SeenList& seen) {
+  constexpr std::size_t kBuffer = 64 * 1024;
+  std::string buffer;
+  buffer.reserve(kBuffer + 128);
+  for (const auto& d : seen) {
+    buffer += std::to_string(d.id());
+    buffer += '\t';
+    buffer += d.ip();
+    buffer += '\n';
+    if (buffer.size() >= kBuffer) {
+      if (auto err = out.write(buffer); !err.empty()) return err;
+      buffer.clear();
+    }
+  }
+  return out.write(buffer);
+}
+
+}  // namespace
+
+std::string save_seen(const fs::path& file, const SeenList& seen) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   if (ec) return "cannot create " + file.parent_path().string() + ": " + ec.message();
   fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
-  std::ostringstream text;
-  for (const auto& [id, ip] : seen) text << id << '\t' << ip << '\n';
-  const std::string body = text.str();
-  const auto tmp = file.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return "cannot write " + tmp + ": " + std::strerror(errno);
-  std::size_t done = 0;
-  while (done < body.size()) {
-    const auto n = ::write(fd, body.data() + done, body.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return "cannot write " + tmp + ": " + why;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(tmp.c_str(), file.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    ::unlink(tmp.c_str());
-    return "cannot replace " + file.string() + ": " + why;
-  }
-  return {};
+  // 0600 whatever the umask, fsynced, renamed, directory fsynced.
+  auto out = net::DurableFile::create(file);
+  if (!out) return out.error();
+  if (auto err = write_lines(*out, seen); !err.empty()) return err;
+  return out->commit();
 }
 
 }  // namespace sr::sync::netbox

@@ -97,3 +97,19 @@ TEST_CASE("the poll floor is a duration", "[agent][bootstrap]") {
   REQUIRE(b.ok());
   CHECK(b->config.min_poll_interval == std::chrono::milliseconds(250));
 }
+
+TEST_CASE("gateway_issuer_file: file key, environment or flag; empty unless set", "[agent][bootstrap][tls]") {
+  File f(R"({"gateway_addr":"g:1","cert_dir":"/c","gateway_issuer_file":"/pki/gateway-ca.pem"})");
+  auto b = load_bootstrap(f.path.string(), true, env({}), kNoFlags);
+  REQUIRE(b.ok());
+  CHECK(b->config.gateway_issuer_file == "/pki/gateway-ca.pem");
+  CHECK(b->warnings.empty());  // a key this agent uses, not "ignored"
+  auto e = load_bootstrap("", false, env({{"SR_GATEWAY_ADDR", "g:1"}, {"SR_CERT_DIR", "/c"},
+                                          {"SR_GATEWAY_ISSUER_FILE", "/env.pem"}}),
+                          {{"gateway_issuer_file", "/flag.pem"}});
+  REQUIRE(e.ok());
+  CHECK(e->config.gateway_issuer_file == "/flag.pem");
+  auto none = load_bootstrap("", false, env({{"SR_GATEWAY_ADDR", "g:1"}, {"SR_CERT_DIR", "/c"}}), kNoFlags);
+  REQUIRE(none.ok());
+  CHECK(none->config.gateway_issuer_file.empty());
+}

@@ -32,6 +32,7 @@ std::string faker_store(std::uint64_t devices) {
 GatewayFixtureOptions store(std::uint64_t devices, std::vector<std::string> extra = {}) {
   GatewayFixtureOptions o;
   o.stores = {{"acme", faker_store(devices)}};
+  o.admin_token = "sync-test-admin-token-0123456789";  // /inventory needs it
   o.extra_args = {"--heartbeat-interval", "1", "--config-poll-interval", "1"};
   o.extra_args.insert(o.extra_args.end(), extra.begin(), extra.end());
   return o;

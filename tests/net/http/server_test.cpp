@@ -1,6 +1,7 @@
 // The tiny HTTP server, driven by a Beast client on the test thread.
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
+#include "tests/net/http/hostile_client.hpp"
 #include "tests/support/wait.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -11,8 +12,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <future>
+#include <optional>
 #include <stdexcept>
 
 namespace asio = boost::asio;
@@ -239,4 +245,180 @@ TEST_CASE("listen errors name the address", "[http]") {
   } else {
     WARN("IPv6 loopback unavailable here: " << err);
   }
+}
+
+// Hostile peers: bytes Beast's own limits do not bound (a chunk header or a
+// trailer that never ends) must not grow the server's memory.
+namespace {
+
+// Streams far past the server's buffer limit (16 KiB by default) and up to
+// 320 MiB; the test process (which runs the server) may grow by 32 MiB at most.
+constexpr std::uint64_t kStreamCap = 320 * sr::test::kMiB;
+constexpr long kRssBoundKib = 32 * 1024;
+
+void check_bounded_stream(Fixture& fx, const std::string& head, char fill) {
+  sr::test::RssWatch rss;
+  const auto out = sr::test::stream_until_closed("127.0.0.1:" + std::to_string(fx.server.port()),
+                                                 head, fill, kStreamCap, [&] { rss.sample(); });
+  rss.sample();
+  INFO("sent " << out.sent << " bytes; RSS grew " << rss.growth_kib() << " KiB; reply: " << out.reply);
+  CHECK(out.ended_by_server);
+  CHECK_FALSE(out.stalled);
+  CHECK(out.sent < kStreamCap);
+  CHECK(rss.growth_kib() < kRssBoundKib);
+  CHECK(sr::test::eventually([&] { return fx.server.stats().bad_requests == 1; }));
+}
+
+}  // namespace
+
+TEST_CASE("a chunk extension that never ends is refused at the buffer limit, memory bounded",
+          "[http][hostile]") {
+  Fixture fx;
+  check_bounded_stream(fx,
+                       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;", 'a');
+  // The server still serves.
+  auto s = fx.connect();
+  CHECK(fx.get(s, "/status").result_int() == 200);
+}
+
+TEST_CASE("a trailer that never ends is refused at the buffer limit, memory bounded",
+          "[http][hostile]") {
+  Fixture fx;
+  check_bounded_stream(
+      fx, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nX-T: ",
+      'a');
+}
+
+// Beast's header limit already bounds this one; kept so a change of buffer
+// handling cannot lose it.
+TEST_CASE("a header line that never ends is refused, memory bounded", "[http][hostile]") {
+  Fixture fx;
+  check_bounded_stream(fx, "GET /status HTTP/1.1\r\nHost: x\r\nX-Long: ", 'a');
+}
+
+namespace {
+
+// A raw request head; the server's answer, read to its end.
+bhttp::response<bhttp::string_body> exchange_head(tcp::socket& s, const std::string& head) {
+  asio::write(s, asio::buffer(head));
+  boost::beast::flat_buffer buf;
+  bhttp::response<bhttp::string_body> r;
+  bhttp::read(s, buf, r);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("a route's gate refuses on the header, before the body is read", "[http][gate]") {
+  std::atomic<int> handled{0};
+  sr::net::IoPool pool{1};
+  auto work = asio::make_work_guard(pool.executor());
+  auto server = std::make_unique<Server>(pool.executor(), ServerOptions{});
+  server->route(
+      "/guarded",
+      [&](const Request& r) {
+        ++handled;
+        return Response{200, "text/plain", "body " + std::to_string(r.body.size())};
+      },
+      Server::Methods::write,
+      [](const Request& r) -> std::optional<Response> {
+        if (!r.body.empty()) return Response{500, "text/plain", "the gate saw a body"};
+        if (r.authorization == "Bearer ok") return std::nullopt;
+        return Response{401, "application/json", R"({"error":"no"})"};
+      });
+  pool.start();
+  REQUIRE(server->start().empty());
+  const std::string address = "127.0.0.1:" + std::to_string(server->port());
+  asio::io_context client;
+  auto connect = [&] {
+    tcp::socket s(client);
+    s.connect({asio::ip::make_address("127.0.0.1"), server->port()});
+    return s;
+  };
+
+  // 1 GiB announced, none sent: 401 at once (not 413), the connection closed.
+  auto s = connect();
+  auto big = exchange_head(s, "POST /guarded HTTP/1.1\r\nHost: x\r\nContent-Length: 1073741824\r\n\r\n");
+  CHECK(big.result_int() == 401);
+  CHECK_FALSE(big.keep_alive());
+  CHECK(closed_by_server(s));
+  // A chunked body announced, none sent: 401 without waiting for a chunk.
+  auto c = connect();
+  auto chunked = exchange_head(c, "POST /guarded HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+  CHECK(chunked.result_int() == 401);
+  CHECK(closed_by_server(c));
+  // A chunked body that never ends: the connection ends and nothing of it
+  // is parsed (parsed, it would end as a bad request).
+  auto out = sr::test::stream_until_closed(
+      address, "POST /guarded HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 'a',
+      64 * sr::test::kMiB);
+  CHECK(out.ended_by_server);
+  CHECK(out.sent < 64 * sr::test::kMiB);
+
+  // Let through: the body is read, and bounded as before.
+  auto ok = connect();
+  auto yes = exchange_head(ok, "POST /guarded HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ok\r\n"
+                               "Content-Length: 5\r\n\r\nhello");
+  CHECK(yes.result_int() == 200);
+  CHECK(yes.body() == "body 5");
+  auto over = exchange_head(ok, "POST /guarded HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ok\r\n"
+                                "Content-Length: 1073741824\r\n\r\n");
+  CHECK(over.result_int() == 413);
+  CHECK(closed_by_server(ok));
+  CHECK(handled == 1);
+  CHECK(server->stats().bad_requests == 1);  // the 413 only
+
+  std::promise<void> stopped;
+  server->stop([&] { stopped.set_value(); });
+  auto f = stopped.get_future();
+  get_bounded(f, "gated server stop");
+  server.reset();
+  work.reset();
+  pool.join();
+}
+
+namespace {
+
+// RLIMIT_NOFILE bounds descriptor numbers: with the soft limit at the
+// lowest free one, no new descriptor can be made.
+int lowest_free_fd() {
+  const int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  ::close(fd);
+  return fd;
+}
+
+// Sets RLIMIT_NOFILE's soft limit; the old limit comes back with the scope.
+struct FdLimit {
+  explicit FdLimit(rlim_t soft) {
+    ::getrlimit(RLIMIT_NOFILE, &saved);
+    rlimit lowered = saved;
+    lowered.rlim_cur = soft;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  }
+  ~FdLimit() { restore(); }
+  void restore() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+  rlimit saved{};
+};
+
+}  // namespace
+
+TEST_CASE("out of descriptors, the accept loop backs off, counts it and serves again after",
+          "[http][fd]") {
+  Fixture fx;
+  // Client sockets made while descriptors are free; then no new descriptor
+  // can be made, so the server's accept of each one fails (EMFILE).
+  std::vector<tcp::socket> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back(fx.client_ctx);
+    clients.back().open(tcp::v4());
+  }
+  FdLimit limit(static_cast<rlim_t>(lowest_free_fd()));
+  for (auto& c : clients) c.connect({asio::ip::make_address("127.0.0.1"), fx.server.port()});
+  // Several failed accepts, each counted (and waited for, not spun on).
+  CHECK(sr::test::eventually([&] { return fx.server.stats().accept_backoffs >= 2; }));
+  limit.restore();
+  // The queued connections are accepted once descriptors are free again.
+  for (auto& c : clients) CHECK(fx.get(c, "/status").result_int() == 200);
+  CHECK(fx.server.stats().connections_accepted == 4);
 }

@@ -4,8 +4,10 @@
 // tools/fake-inventory's flags (--plain, --first-slot, --netbox-next-origin)
 // through the client. Outcomes are checked, never durations.
 #include "net/https/client.hpp"
+#include "net/https/fetch.hpp"
 #include "net/io_pool.hpp"
 #include "sync/adapters/faker/faker_inventory.hpp"
+#include "tests/net/http/hostile_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
@@ -21,6 +23,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
@@ -33,6 +36,7 @@
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <tuple>
 
 namespace asio = boost::asio;
@@ -859,4 +863,120 @@ TEST_CASE("fake-inventory: bad flag combinations are refused with a reason",
     CHECK(p.wait_exit() == 64);
     CHECK(p.wait_for_log(why, std::chrono::seconds(5)));
   }
+}
+
+namespace {
+
+// A hostile TLS server: it answers the first request with `head` and then
+// `fill` again and again, until the client ends the connection or `cap`
+// bytes have gone (so a client that keeps reading cannot hang the test). It
+// samples this process's RSS every MiB it sends.
+class HostileTlsServer {
+ public:
+  HostileTlsServer(std::string head, std::uint64_t cap) : head_(std::move(head)), cap_(cap) {
+    tls_.use_certificate_chain_file((pki() / "test" / "https-server.pem").string());
+    tls_.use_private_key_file((pki() / "test" / "https-server.key").string(), asio::ssl::context::pem);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~HostileTlsServer() { finish(); }
+  // Waits for the server's thread (it ends when the client closes).
+  void finish() {
+    if (!thread_.joinable()) return;
+    if (!accepted_) {  // the client never came: unblock accept()
+      boost::system::error_code ignored;
+      tcp::socket poke(io_);
+      poke.connect(acceptor_.local_endpoint(), ignored);
+    }
+    thread_.join();
+  }
+  std::string url() const {
+    return "https://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hostile";
+  }
+  std::uint64_t sent() const { return sent_; }
+  sr::test::RssWatch rss;
+
+ private:
+  void serve() {
+    boost::system::error_code ec;
+    tcp::socket socket(io_);
+    acceptor_.accept(socket, ec);
+    accepted_ = true;
+    if (ec) return;
+    asio::ssl::stream<tcp::socket&> stream(socket, tls_);
+    stream.handshake(asio::ssl::stream_base::server, ec);
+    asio::streambuf request;
+    if (!ec) asio::read_until(stream, request, "\r\n\r\n", ec);
+    if (!ec) sent_ += asio::write(stream, asio::buffer(head_), ec);
+    const std::string block(64 * 1024, 'a');
+    for (std::uint64_t next_sample = 0; !ec && sent_ < cap_;) {
+      sent_ += asio::write(stream, asio::buffer(block), ec);
+      if (sent_ >= next_sample) {
+        rss.sample();
+        next_sample += sr::test::kMiB;
+      }
+    }
+    rss.sample();
+  }
+
+  std::string head_;
+  std::uint64_t cap_;
+  asio::io_context io_;
+  asio::ssl::context tls_{asio::ssl::context::tls_server};
+  tcp::acceptor acceptor_{io_, {asio::ip::make_address("127.0.0.1"), 0}};
+  std::atomic<bool> accepted_{false};
+  std::atomic<std::uint64_t> sent_{0};
+  std::thread thread_;
+};
+
+// Far past the client's 128 KiB buffer limit; this process (the client) may
+// grow by 32 MiB at most meanwhile.
+constexpr std::uint64_t kHostileCap = 320 * sr::test::kMiB;
+constexpr long kRssBoundKib = 32 * 1024;
+
+// One fetch() with the retry policy against the hostile server: it must end
+// after one attempt, naming the URL and the limit, memory bounded.
+void check_hostile_response(const std::string& head) {
+  HostileTlsServer srv(head, kHostileCap);
+  ClientOptions o = ClientSide::defaults();
+  o.handshake_timeout = 2s;  // a retry (the bug) would meet no second accept
+  ClientSide c(o);
+  Request r;
+  r.url = *boost::urls::parse_uri(srv.url());
+  RetryPolicy policy;
+  policy.base_delay = 10ms;
+  policy.max_delay = 50ms;
+  auto f = asio::co_spawn(
+      c.pool.executor(),
+      [&]() -> asio::awaitable<FetchResult> {
+        co_return co_await fetch(*c.client, r, policy, 1, [](const ResponseHead&) -> BodySink {
+          return [](std::string_view) { return true; };
+        });
+      },
+      asio::use_future);
+  const auto out = get_bounded(f, "fetch from the hostile server");
+  srv.finish();
+  INFO("server sent " << srv.sent() << " bytes; RSS grew " << srv.rss.growth_kib()
+                      << " KiB; error: " << out.error);
+  CHECK_FALSE(out.ok());
+  CHECK(out.attempts == 1);  // a protocol violation is not retried
+  CHECK_FALSE(out.last.retryable);
+  CHECK(out.last.stage == Stage::body);
+  CHECK_THAT(out.error, Catch::StartsWith("GET " + srv.url() + ": "));
+  CHECK_THAT(out.error, Catch::EndsWith("a chunk header or trailer of the response exceeds the "
+                                        "131072 byte limit"));
+  CHECK(srv.sent() < kHostileCap);
+  CHECK(srv.rss.growth_kib() < kRssBoundKib);
+}
+
+}  // namespace
+
+TEST_CASE("a response whose chunk extension never ends fails at the buffer limit, not retried",
+          "[https][client][limits][hostile]") {
+  check_hostile_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;");
+}
+
+TEST_CASE("a response whose trailer never ends fails at the buffer limit, not retried",
+          "[https][client][limits][hostile]") {
+  check_hostile_response(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\nX-Trailer: ");
 }

@@ -55,7 +55,7 @@ void add_admin_routes(sr::net::http::Server& http, GatewayService& service,
         if (auto refusal = refuse_unauthorised(token, req)) return *refusal;
         return post_command(service, req, ++*sequence);
       },
-      sr::net::http::Server::Methods::write);
+      sr::net::http::Server::Methods::write, admin_gate(token));
 }
 
 }  // namespace sr::gateway

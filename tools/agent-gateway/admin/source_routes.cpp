@@ -311,7 +311,7 @@ void add_source_routes(sr::net::http::Server& http, GatewayService& service, con
         if (auto refusal = refuse_unauthorised(token, req)) return *refusal;
         return api->handle(req);
       },
-      sr::net::http::Server::Methods::resource);
+      sr::net::http::Server::Methods::resource, admin_gate(token));
 }
 
 }  // namespace sr::gateway

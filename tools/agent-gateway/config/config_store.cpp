@@ -1,6 +1,8 @@
 #include "tools/agent-gateway/config/config_store.hpp"
 
+#include "net/durable_file.hpp"
 #include "net/tls/peer_identity.hpp"
+#include "tools/agent-gateway/log.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
@@ -101,7 +103,13 @@ struct ConfigStore::Tenant {
   std::string fingerprint;         // canonical content, to tell real changes
 };
 
-ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {}
+ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {
+  // An edit interrupted by a crash leaves its temporary (with the tenant's
+  // credentials in it): nothing reads it, so it goes before anything else runs.
+  const auto swept = net::remove_write_leftovers(dir_);
+  for (const auto& name : swept.removed) log("info", "store: removed {} left by an interrupted write in {}", name, dir_.string());
+  for (const auto& err : swept.errors) log("warn", "store: {}", err);
+}
 ConfigStore::~ConfigStore() = default;
 
 namespace {
@@ -311,20 +319,9 @@ net::Expected<json::object> ConfigStore::document(const std::string& tenant) con
 
 std::string ConfigStore::write_document(const std::string& tenant, const json::object& doc) {
   const auto path = dir_ / (tenant + ".json");
-  const auto tmp = dir_ / ("." + tenant + ".json.tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << json::serialize(doc) << '\n';
-    out.flush();
-    if (!out) return tmp.string() + ": cannot write";
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return path.string() + ": cannot replace: " + ec.message();
-  }
-  return {};
+  // The file holds the tenant's credentials: 0600 whatever the umask, and
+  // on disk (fsync, rename, directory fsync) before the edit is answered.
+  return net::write_file_durably(path, json::serialize(doc) + '\n');
 }
 
 std::string canonical_json(std::string_view json_text) { return canonical(json::parse(json_text)); }

@@ -38,6 +38,7 @@ class ConfigStore {
  public:
   static constexpr std::uintmax_t kMaxFileBytes = 4u << 20;
 
+  // Removes (and logs) temporaries an interrupted write_document() left in `dir`.
   explicit ConfigStore(std::filesystem::path dir);
   ~ConfigStore();
   ConfigStore(const ConfigStore&) = delete;
@@ -54,8 +55,10 @@ class ConfigStore {
   // all ({} when there is none); an error naming the file when it cannot be
   // read or parsed: an edit would lose what is there.
   net::Expected<boost::json::object> document(const std::string& tenant) const;
-  // Writes the tenant's file atomically (a dot-file beside it, then rename):
-  // readers see the old file or the new one. "" or the error. reload() picks it up.
+  // Writes the tenant's file durably (net::write_file_durably: a 0600
+  // temporary beside it, fsync, rename, directory fsync): readers see the old
+  // file or the new one, and only the gateway's user can read either. ""
+  // or the error naming the path. reload() picks it up. Blocks on fsync.
   std::string write_document(const std::string& tenant, const boost::json::object& doc);
 
  private:

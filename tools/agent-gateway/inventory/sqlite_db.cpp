@@ -1,7 +1,10 @@
 #include "tools/agent-gateway/inventory/sqlite_db.hpp"
 
+#include "net/durable_file.hpp"
+
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <utility>
 
 namespace sr::gateway::inventory {
@@ -60,7 +63,29 @@ std::string Statement::text(int column) const {
 
 std::int64_t Statement::integer(int column) const { return sqlite3_column_int64(stmt_, column); }
 
+namespace {
+
+// The inventory is tenant data: the database and its sidecars are 0600
+// whatever the umask. SQLite creates -wal, -shm and -journal with the mode
+// of the database file (os_unix.c, findCreateFileMode), so making that file
+// 0600 before SQLite sees it covers the sidecars it makes later; sidecars an
+// earlier version left wider are narrowed here.
+std::string make_private(const std::string& file) {
+  if (file.empty() || file == ":memory:" || file.rfind("file:", 0) == 0) return {};
+  if (auto err = net::ensure_private_file(file); !err.empty()) return err;
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    const std::filesystem::path sidecar = file + suffix;
+    std::error_code ec;
+    if (!std::filesystem::exists(sidecar, ec)) continue;
+    if (auto err = net::ensure_private_file(sidecar); !err.empty()) return err;
+  }
+  return {};
+}
+
+}  // namespace
+
 std::string Database::open(const std::string& file) {
+  if (auto err = make_private(file); !err.empty()) return err;
   if (sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK) {
     std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";

@@ -38,7 +38,8 @@ class Statement {
 
 class Database {
  public:
-  // "" on success, else why the file cannot be used.
+  // "" on success, else why the file cannot be used (naming it). A database
+  // file and its -wal/-shm/-journal are made 0600, whatever the umask.
   std::string open(const std::string& file);
   ~Database();
   sqlite3* handle() const noexcept { return db_; }

@@ -6,6 +6,10 @@ namespace {
 
 // Everything the page shows comes from /status and /inventory; text is set
 // with textContent, never innerHTML, so names from agents cannot inject markup.
+// /inventory needs the admin token: the operator types it into the page,
+// which keeps it in sessionStorage (this tab only) and sends it as a bearer
+// token; without it the page shows /status alone. It asks with ?stale=1 so
+// that, while agents stream, it shows the last summary instead of nothing.
 constexpr std::string_view kPage = R"html(<!doctype html>
 <html lang="en">
 <head>
@@ -25,7 +29,8 @@ constexpr std::string_view kPage = R"html(<!doctype html>
 </head>
 <body>
 <h1>agent-gateway status</h1>
-<p class="dim">Refreshed every 5 s from <a href="/status">/status</a> and <a href="/inventory">/inventory</a>. <span id="when"></span> <span id="err"></span></p>
+<p class="dim">Refreshed every 5 s from <a href="/status">/status</a> and /inventory. <span id="when"></span> <span id="err"></span></p>
+<form id="tokenform"><label>Admin token (for the inventory counts): <input id="token" type="password" autocomplete="off"></label> <button>use</button> <span id="invnote" class="dim"></span></form>
 <div id="tenants"></div>
 <script>
 "use strict";
@@ -99,12 +104,28 @@ function render(status, inventory) {
   document.getElementById("when").textContent = "Last update: " + new Date().toLocaleTimeString() + ".";
 }
 
+let lastInventory = null;
+async function fetchInventory() {
+  const token = sessionStorage.getItem("sr-admin-token");
+  const note = document.getElementById("invnote");
+  if (!token) { note.textContent = "inventory counts need the admin token"; return null; }
+  const r = await fetch("/inventory?stale=1&limit=1000", {headers: {"Authorization": "Bearer " + token}});
+  if (r.ok) { lastInventory = await r.json(); note.textContent = lastInventory.stale ? "inventory counts updating" : ""; }
+  else if (r.status === 503) note.textContent = "inventory counts updating";
+  else { lastInventory = null; note.textContent = "inventory: HTTP " + r.status + " (token refused?)"; }
+  return lastInventory;
+}
+document.getElementById("tokenform").addEventListener("submit", ev => {
+  ev.preventDefault();
+  sessionStorage.setItem("sr-admin-token", document.getElementById("token").value);
+  document.getElementById("token").value = "";
+  refresh();
+});
+
 async function refresh() {
   try {
     const status = await (await fetch("/status")).json();
-    let inventory = null;
-    const r = await fetch("/inventory");
-    if (r.ok) inventory = await r.json();
+    const inventory = await fetchInventory();
     render(status, inventory);
     document.getElementById("err").textContent = "";
   } catch (e) {

@@ -1,18 +1,28 @@
 #include "tools/agent-gateway/streams/tenant_sink.hpp"
 
+#include "tools/agent-gateway/log.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 #include <fmt/core.h>
 
-#include <cerrno>
-#include <cstring>
 
 namespace sr::gateway {
 
 namespace fs = std::filesystem;
 
-TenantSink::TenantSink(fs::path dir) : dir_(std::move(dir)) {}
+TenantSink::TenantSink(fs::path dir) : dir_(std::move(dir)) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_directory(type_ec) || it->is_symlink(type_ec)) continue;
+    const auto swept = net::remove_write_leftovers(it->path());
+    for (const auto& name : swept.removed)
+      log("info", "sink: removed {} left by an interrupted stream in {}", name, it->path().string());
+    for (const auto& err : swept.errors) log("warn", "sink: {}", err);
+  }
+}
 
 net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::string& tenant,
                                                                      const std::string& agent_id) {
@@ -22,15 +32,14 @@ net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::s
   fs::create_directories(dir, ec);
   if (ec) return Result::failure("sink: cannot create " + dir.string() + ": " + ec.message());
   // Names stay unique across gateway runs sharing the directory.
-  fs::path final_path;
+  fs::path final_path, part;
   do {
     final_path = dir / fmt::format("{}-{:06}.ndjson", agent_id, ++seq_);
-  } while (fs::exists(final_path, ec));
-  const fs::path part = dir / ("." + final_path.filename().string() + ".part");
-  std::unique_ptr<Stream> stream(new Stream(*this, tenant, agent_id, part, final_path));
-  if (!stream->out_)
-    return Result::failure(stream->write_error("cannot create"));
-  return stream;
+    part = dir / ("." + final_path.filename().string() + ".part");
+  } while (fs::exists(final_path, ec) || fs::exists(part, ec));
+  auto file = net::DurableFile::create(final_path, part);
+  if (!file) return Result::failure("sink: " + file.error());
+  return std::unique_ptr<Stream>(new Stream(*this, tenant, agent_id, std::move(*file)));
 }
 
 TenantSink::Counters TenantSink::counters(const std::string& tenant) const {
@@ -44,21 +53,11 @@ std::vector<std::string> TenantSink::tenants() const {
   return out;
 }
 
-TenantSink::Stream::Stream(TenantSink& sink, std::string tenant, std::string agent_id,
-                           fs::path part, fs::path final_path)
-    : sink_(sink),
-      tenant_(std::move(tenant)),
-      agent_id_(std::move(agent_id)),
-      part_(std::move(part)),
-      final_(std::move(final_path)),
-      out_(part_, std::ios::binary | std::ios::trunc) {}
+TenantSink::Stream::Stream(TenantSink& sink, std::string tenant, std::string agent_id, net::DurableFile file)
+    : sink_(sink), tenant_(std::move(tenant)), agent_id_(std::move(agent_id)), file_(std::move(file)) {}
 
 TenantSink::Stream::~Stream() {
   if (!done_) abort();
-}
-
-std::string TenantSink::Stream::write_error(const char* what) const {
-  return fmt::format("sink: {} {}: {}", what, part_.string(), std::strerror(errno));
 }
 
 std::string TenantSink::Stream::append(const Devices& devices) {
@@ -81,27 +80,19 @@ std::string TenantSink::Stream::append(const Devices& devices) {
     buf.pop_back();  // the closing brace; the object has at least "ip"
     buf += suffix;
     if (buf.size() >= kFlushBytes) {
-      out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
+      if (auto err = file_->write(buf); !err.empty()) return "sink: " + err;
       buf.clear();
     }
   }
-  out_.write(buf.data(), static_cast<std::streamsize>(buf.size()));
-  if (!out_) return write_error("cannot write");
+  if (auto err = file_->write(buf); !err.empty()) return "sink: " + err;
   devices_ += devices.size();
   return {};
 }
 
 std::string TenantSink::Stream::commit() {
-  out_.close();
-  if (out_.fail()) {
-    abort();
-    return write_error("cannot close");
-  }
-  std::error_code ec;
-  fs::rename(part_, final_, ec);
-  if (ec) {
-    abort();
-    return "sink: cannot rename " + part_.string() + ": " + ec.message();
+  if (auto err = file_->commit(); !err.empty()) {
+    abort();  // the .part is gone already; counts the stream as aborted
+    return "sink: " + err;
   }
   done_ = true;
   auto& c = sink_.counters_[tenant_];
@@ -113,9 +104,7 @@ std::string TenantSink::Stream::commit() {
 void TenantSink::Stream::abort() {
   if (done_) return;
   done_ = true;
-  out_.close();
-  std::error_code ec;
-  fs::remove(part_, ec);
+  file_->abandon();
   ++sink_.counters_[tenant_].streams_aborted;
 }
 

@@ -2,16 +2,19 @@
 // completed stream, `<dir>/<tenant>/<agent_id>-<seq>.ndjson`, one device per
 // line with `_tenant` and `_agent_id` from the certificate. A stream is
 // written to a hidden `.part` file as its chunks arrive (never held whole in
-// memory) and renamed on commit; an aborted stream leaves nothing.
+// memory) and renamed on commit; an aborted stream leaves nothing. Files are
+// 0600 whatever the umask (devices are tenant data), and a commit is on disk
+// (fsync, rename, directory fsync) before it is acknowledged: it blocks.
 // Not thread-safe: the gateway serialises access.
 #pragma once
 
+#include "net/durable_file.hpp"
 #include "net/expected.hpp"
 #include "tools/agent-gateway/streams/device_batch.hpp"
 
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,18 +42,17 @@ class TenantSink {
 
    private:
     friend class TenantSink;
-    Stream(TenantSink& sink, std::string tenant, std::string agent_id,
-           std::filesystem::path part, std::filesystem::path final_path);
-    std::string write_error(const char* what) const;
+    Stream(TenantSink& sink, std::string tenant, std::string agent_id, net::DurableFile file);
 
     TenantSink& sink_;
     std::string tenant_, agent_id_;
-    std::filesystem::path part_, final_;
-    std::ofstream out_;
+    std::optional<net::DurableFile> file_;  // the hidden .part until commit
     std::uint64_t devices_ = 0;
     bool done_ = false;
   };
 
+  // Removes (and logs) the .part files a gateway that stopped mid-stream
+  // left in the tenants' directories.
   explicit TenantSink(std::filesystem::path dir);
 
   net::Expected<std::unique_ptr<Stream>> open(const std::string& tenant,

@@ -7,8 +7,10 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace sr::gateway;
@@ -178,4 +180,44 @@ TEST_CASE("byte sizes as operators write them", "[gateway][size]") {
   CHECK_FALSE(parse_byte_size("8XB"));
   CHECK_FALSE(parse_byte_size("99999999999999999999"));
   CHECK_FALSE(parse_byte_size("18446744073709551615GB"));
+}
+
+TEST_CASE("an admin edit keeps the tenant file 0600 whatever the umask", "[gateway][store][durable]") {
+  // umask 0: a writer that leaves the mode to the umask makes 0666.
+  struct OpenUmask {
+    mode_t old = ::umask(0);
+    ~OpenUmask() { ::umask(old); }
+  } umask0;
+  Store s;
+  s.write("globex.json", R"({"sources":{"lab":{"type":"faker","credentials":{"api_key":"SECRET-globex"}}}})");
+  fs::permissions(s.dir / "globex.json", fs::perms::owner_read | fs::perms::owner_write);
+  ConfigStore store(s.dir);
+  store.reload();
+  auto doc = store.document("globex");
+  REQUIRE(doc);
+  (*doc)["poll_interval"] = "5m";
+  REQUIRE(store.write_document("globex", *doc).empty());
+  CHECK(fs::status(s.dir / "globex.json").permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+  // A new tenant's file is made private too, and no temporary stays behind.
+  REQUIRE(store.write_document("initech", json::object{{"sources", json::object{}}}).empty());
+  CHECK(fs::status(s.dir / "initech.json").permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(s.dir)) files.push_back(e.path().filename().string());
+  std::sort(files.begin(), files.end());
+  CHECK(files == std::vector<std::string>{"globex.json", "initech.json"});
+  store.reload();
+  CHECK(json::parse(store.config_for("globex", "a").config_json).at("poll_interval") == "5m");
+}
+
+TEST_CASE("temporaries of interrupted edits are removed when the store opens", "[gateway][store][durable]") {
+  Store s;
+  s.write("acme.json", R"({"sources":{}})");
+  s.write("acme.json.tmp.0123456789ab", R"({"sources":{"x":{"credentials":{"api_key":"SECRET-left"}}}})");
+  s.write(".acme.json.tmp", R"({"sources":{}})");  // the name earlier versions used
+  s.write("notes.txt", "kept");
+  ConfigStore store(s.dir);
+  CHECK_FALSE(fs::exists(s.dir / "acme.json.tmp.0123456789ab"));
+  CHECK_FALSE(fs::exists(s.dir / ".acme.json.tmp"));
+  CHECK(fs::exists(s.dir / "acme.json"));
+  CHECK(fs::exists(s.dir / "notes.txt"));
 }

@@ -75,6 +75,7 @@ GatewayFixture::GatewayFixture(GatewayFixtureOptions options) {
   if (!options.admin_token.empty()) {
     std::ofstream(root_ / "admin-token") << options.admin_token << "\n";
     args.insert(args.end(), {"--admin-token-file", (root_ / "admin-token").string()});
+    authorization_ = "Bearer " + options.admin_token;
   }
   args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   process_ = std::make_unique<ChildProcess>(env_path("SR_AGENT_GATEWAY").string(), args,
@@ -162,9 +163,13 @@ std::pair<unsigned, std::string> http_request(const std::string& address, const 
 }
 
 std::string GatewayFixture::http_get(const std::string& path) const {
-  auto [status, body] = http_request(http_address_, path);
-  if (status != 200) fail_hard("GET " + path + " answered " + std::to_string(status));
-  return body;
+  std::pair<unsigned, std::string> answer;
+  eventually([&] {
+    answer = http_request(http_address_, path, "GET", "", authorization_);
+    return answer.first != 503;
+  });
+  if (answer.first != 200) fail_hard("GET " + path + " answered " + std::to_string(answer.first));
+  return answer.second;
 }
 
 std::pair<unsigned, std::string> GatewayFixture::http_post(const std::string& path,

@@ -44,6 +44,8 @@ class GatewayFixture {
 
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub(const ClientCert& cert) const;
   std::unique_ptr<monitoring::AgentGatewayService::Stub> stub_without_cert() const;
+  // GET, with the admin token when the fixture has one; a 503 (the
+  // inventory summary being read) is asked again, within the bounded wait.
   std::string http_get(const std::string& path) const;
   // POST to the HTTP endpoint with a JSON body: status and body.
   std::pair<unsigned, std::string> http_post(const std::string& path, const std::string& body,
@@ -60,6 +62,7 @@ class GatewayFixture {
   const std::filesystem::path& root_ = root_dir_.path;
   std::unique_ptr<ChildProcess> process_;
   std::string grpc_address_, http_address_;
+  std::string authorization_;  // "Bearer <admin token>" or ""
 };
 
 // GET (or another method) http://address/path: status code and body (bounded

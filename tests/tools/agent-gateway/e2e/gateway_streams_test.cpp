@@ -92,7 +92,9 @@ std::vector<std::string> lines_of(const fs::path& p) {
 
 TEST_CASE("an accepted stream lands in the certificate's tenant, whatever the payload says",
           "[gateway][streams]") {
-  GatewayFixture gw;
+  GatewayFixtureOptions options;
+  options.admin_token = "streams-test-admin-token";  // /inventory is the admin's
+  GatewayFixture gw(options);
   auto sent = send_stream(gw, "agent-1",
                           {chunk("agent-1", 0, 3, devices_json(0, 10)),
                            chunk("agent-1", 1, 3, devices_json(10, 10)),

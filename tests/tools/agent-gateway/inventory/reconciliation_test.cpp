@@ -10,6 +10,10 @@
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 
 using namespace sr::gateway::inventory;
 
@@ -437,4 +441,35 @@ TEST_CASE("an IP names one device: stored devices never share one", "[inventory]
   CHECK(by_ip(all, "10.11.0.1")->identifiers ==
         std::vector<BoundIdentifier>{{IdKind::armis_device_id, "2", "default"},
                                      {IdKind::mac, "00005E000102", "default"}});
+}
+
+TEST_CASE("inventory.db and its -wal/-shm are 0600 whatever the umask", "[inventory][durable]") {
+  namespace fs = std::filesystem;
+  // umask 0: left to SQLite's default (0644) and the umask, the files would be world-readable.
+  struct OpenUmask {
+    mode_t old = ::umask(0);
+    ~OpenUmask() { ::umask(old); }
+  } umask0;
+  constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
+  sr::test::TempDir dir("sr-inventory-test");
+  const auto file = dir.path / "inventory.db";
+  {
+    auto store = InventoryStore::open(file);
+    REQUIRE(store);
+    apply(**store, "acme", {R"({"ip":"10.9.0.1","source":"armis","metadata":{"armis_device_id":"9"}})"});
+    for (const char* name : {"inventory.db", "inventory.db-wal", "inventory.db-shm"}) {
+      INFO(name);
+      REQUIRE(fs::exists(dir.path / name));
+      CHECK(fs::status(dir.path / name).permissions() == kPrivate);
+    }
+  }
+  // Files an earlier version left world-readable are narrowed when opened again.
+  fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  std::ofstream(dir.path / "inventory.db-journal");
+  fs::permissions(dir.path / "inventory.db-journal", fs::perms::all);
+  auto again = InventoryStore::open(file);
+  REQUIRE(again);
+  CHECK((*again)->count("acme") == 1);
+  CHECK(fs::status(file).permissions() == kPrivate);
+  CHECK(fs::status(dir.path / "inventory.db-journal").permissions() == kPrivate);
 }

@@ -5,8 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace sr::gateway;
@@ -121,4 +123,35 @@ TEST_CASE("an unusable sink directory is an error naming the path", "[gateway][s
   auto opened = sink.open("acme", "agent-1");
   REQUIRE_FALSE(opened.ok());
   CHECK_THAT(opened.error(), Catch::StartsWith("sink: cannot create " + (file / "sub" / "acme").string()));
+}
+
+TEST_CASE("sink files are 0600 whatever the umask, while written and once committed", "[gateway][sink][durable]") {
+  // umask 0: a sink that leaves the mode to the umask makes 0666.
+  struct OpenUmask {
+    mode_t old = ::umask(0);
+    ~OpenUmask() { ::umask(old); }
+  } umask0;
+  constexpr auto kPrivate = fs::perms::owner_read | fs::perms::owner_write;
+  TempDir dir;
+  TenantSink sink(dir.path);
+  auto stream = std::move(*sink.open("acme", "agent-1"));
+  CHECK(stream->append(devices(R"([{"ip":"10.0.0.1"}])")).empty());
+  const auto part = files_in(dir.path / "acme");
+  REQUIRE(part.size() == 1);
+  CHECK(fs::status(part.front()).permissions() == kPrivate);
+  CHECK(stream->commit().empty());
+  CHECK(fs::status(dir.path / "acme" / "agent-1-000001.ndjson").permissions() == kPrivate);
+}
+
+TEST_CASE("part files of interrupted streams are removed when the sink opens", "[gateway][sink][durable]") {
+  TempDir dir;
+  fs::create_directories(dir.path / "acme");
+  std::ofstream(dir.path / "acme" / ".agent-1-000001.ndjson.part") << R"({"ip":"10.0.0.1"})" << '\n';
+  std::ofstream(dir.path / "acme" / "agent-1-000002.ndjson") << R"({"ip":"10.0.0.2"})" << '\n';
+  TenantSink sink(dir.path);
+  CHECK(files_in(dir.path / "acme") == std::vector<fs::path>{dir.path / "acme" / "agent-1-000002.ndjson"});
+  // The freed name is not reused over a committed file.
+  auto s = std::move(*sink.open("acme", "agent-1"));
+  CHECK(s->commit().empty());
+  CHECK(files_in(dir.path / "acme").size() == 2);
 }
