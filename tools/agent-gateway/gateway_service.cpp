@@ -592,7 +592,6 @@ GatewayService::CommandQueued GatewayService::send_command(const AgentKey& key,
 
 std::unique_ptr<TenantSink::Stream> GatewayService::open_sink(const std::string& tenant,
                                                              const std::string& agent_id) {
-  std::lock_guard lock(sink_mu_);
   auto stream = sink_->open(tenant, agent_id);
   if (!stream) {
     log("error", "{}", stream.error());
@@ -613,7 +612,6 @@ GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream* out, const 
       return taken;
     }
     if (out) {
-      std::lock_guard lock(sink_mu_);
       if (auto error = out->append(*devices); !error.empty()) {
         log("error", "{}", error);
         taken.status = grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the chunk");
@@ -633,7 +631,6 @@ GatewayService::Taken GatewayService::take_chunk(TenantSink::Stream* out, const 
 }
 
 grpc::Status GatewayService::commit_sink(TenantSink::Stream& out) {
-  std::lock_guard lock(sink_mu_);
   if (auto error = out.commit(); !error.empty()) {
     log("error", "{}", error);
     return grpc::Status(grpc::StatusCode::INTERNAL, "the gateway could not store the stream");
@@ -642,7 +639,6 @@ grpc::Status GatewayService::commit_sink(TenantSink::Stream& out) {
 }
 
 void GatewayService::abort_sink(TenantSink::Stream& out) {
-  std::lock_guard lock(sink_mu_);
   out.abort();
 }
 

@@ -104,7 +104,7 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   void sources_dropped(const AgentKey& key, std::size_t dropped);
   AgentConfig config_for(const AgentKey& key);
 
-  // The raw record (optional), shared by all streams, under sink_mu_.
+  // The raw record (optional): one sink stream per StreamStatus call.
   struct Taken {
     grpc::Status status;
     std::uint64_t devices = 0;
@@ -127,7 +127,6 @@ class GatewayService final : public monitoring::AgentGatewayService::CallbackSer
   const ClientVerifier& verifier_;
   std::mutex store_mu_;
   ConfigStore& store_;
-  std::mutex sink_mu_;
   TenantSink* sink_;  // null: no raw record
   GatewayState& state_;
   inventory::Ingestor* ingestor_ = nullptr;

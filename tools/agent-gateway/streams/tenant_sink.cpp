@@ -31,6 +31,7 @@ net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::s
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Result::failure("sink: cannot create " + dir.string() + ": " + ec.message());
+  std::lock_guard lock(mu_);
   // Names stay unique across gateway runs sharing the directory.
   fs::path final_path, part;
   do {
@@ -43,12 +44,14 @@ net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::s
 }
 
 TenantSink::Counters TenantSink::counters(const std::string& tenant) const {
+  std::lock_guard lock(mu_);
   auto it = counters_.find(tenant);
   return it == counters_.end() ? Counters{} : it->second;
 }
 
 std::vector<std::string> TenantSink::tenants() const {
   std::vector<std::string> out;
+  std::lock_guard lock(mu_);
   for (const auto& [tenant, c] : counters_) out.push_back(tenant);
   return out;
 }
@@ -95,6 +98,7 @@ std::string TenantSink::Stream::commit() {
     return "sink: " + err;
   }
   done_ = true;
+  std::lock_guard lock(sink_.mu_);
   auto& c = sink_.counters_[tenant_];
   ++c.streams_committed;
   c.devices_committed += devices_;
@@ -105,6 +109,7 @@ void TenantSink::Stream::abort() {
   if (done_) return;
   done_ = true;
   file_->abandon();
+  std::lock_guard lock(sink_.mu_);
   ++sink_.counters_[tenant_].streams_aborted;
 }
 

@@ -5,7 +5,9 @@
 // memory) and renamed on commit; an aborted stream leaves nothing. Files are
 // 0600 whatever the umask (devices are tenant data), and a commit is on disk
 // (fsync, rename, directory fsync) before it is acknowledged: it blocks.
-// Not thread-safe: the gateway serialises access.
+// Streams are independent (one caller uses a stream at a time), so no lock is
+// held across a stream's writes or fsyncs; the sink's own lock covers only
+// the names it hands out and the counters.
 #pragma once
 
 #include "net/durable_file.hpp"
@@ -17,6 +19,7 @@
 #include <optional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -62,6 +65,7 @@ class TenantSink {
 
  private:
   std::filesystem::path dir_;
+  mutable std::mutex mu_;  // seq_ and counters_
   std::uint64_t seq_ = 0;
   std::map<std::string, Counters> counters_;
 };
