@@ -188,10 +188,12 @@ int sync_once(const SyncOnceOptions& o) {
 
   int status = interrupted ? 1 : 0;
   const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  // A run's error can quote what a server sent: escaped, as in the log.
   for (const auto& [name, s] : stats.snapshot()) {
-    std::cerr << fmt::format("{}: {} ({} devices in {:.2f} s){}{}\n", name,
+    std::cerr << fmt::format("{}: {} ({} devices in {:.2f} s){}{}\n", sr::log::escape_text(name),
                              s.last_result.empty() ? "not run" : s.last_result, s.last_devices,
-                             s.last_duration_seconds, s.last_error.empty() ? "" : ": ", s.last_error);
+                             s.last_duration_seconds, s.last_error.empty() ? "" : ": ",
+                             sr::log::escape_text(s.last_error));
     if (!s.last_completed()) status = 1;
   }
   for (const auto& e : config.errors) {
