@@ -27,6 +27,15 @@ namespace json = boost::json;
 
 namespace {
 
+// Sanitizer allocators keep freed memory in quarantine (200 failed TLS
+// handshakes left ASan's gateway +66 MiB): RSS bounds are for real builds;
+// handlers, refusals and descriptors are checked in every build.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kRssBoundsApply = false;
+#else
+constexpr bool kRssBoundsApply = true;
+#endif
+
 constexpr const char* kToken = "preauth-test-admin-token";
 
 // A /proc/PID/status field in KiB (VmRSS, VmHWM).
@@ -259,7 +268,7 @@ TEST_CASE("200 clients without a certificate sending a large first message reach
   INFO("gateway VmRSS baseline " << base_rss / 1024 << " MiB, after " << after / 1024 << " MiB, peak "
                                  << peak / 1024 << " MiB; fds baseline " << base_fds);
   std::printf("preauth: VmRSS %ld -> %ld KiB (peak %ld KiB), fds baseline %ld\n", base_rss, after, peak, base_fds);
-  CHECK(peak - base_rss < 32 * 1024);
+  if (kRssBoundsApply) CHECK(peak - base_rss < 32 * 1024);
   // Every connection is closed again.
   CHECK(eventually([&] { return open_fds(pid) <= base_fds; }));
 }
@@ -293,7 +302,7 @@ TEST_CASE("200 certificate-less connections holding a partial 4 MiB first messag
   // The bound: 16 MiB over the baseline at the peak, against 200 MiB
   // offered (a gateway that let them in held +38 MiB of the 64 MB that
   // flow control let through, and their 200 fds).
-  CHECK(peak - base_rss < 16 * 1024);
+  if (kRssBoundsApply) CHECK(peak - base_rss < 16 * 1024);
   clients.clear();
   CHECK(eventually([&] { return open_fds(pid) <= base_fds; }));
 }
