@@ -209,6 +209,9 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
     // A config applied while the agent stops must not start what stop() missed.
     if (stopped_) return;
     runners_[source.name] = r;
+    // Counted before the lock is let go: a stop() from here on waits for this
+    // runner instead of finding the runtime idle.
+    coroutine_started();
   }
   const Schedule probe(Clock::now(), source.discovery_interval, source.poll_interval,
                        options_.default_interval, options_.min_interval, 0, 0);
@@ -217,7 +220,6 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
   sr::log::info(source.name, fmt::format("source started: type {}{}", source.type,
                                          options_.once ? ", one run" : ", runs now and every " + every));
 
-  coroutine_started();
   asio::post(r->strand, [this, r] {
     asio::co_spawn(r->strand, runner_loop(r),
                    asio::bind_cancellation_slot(r->loop_stop.slot(), [this](std::exception_ptr) {
@@ -394,6 +396,10 @@ void SyncRuntime::spawn_run(const std::shared_ptr<Runner>& r) {
 }
 
 asio::awaitable<void> SyncRuntime::runner_loop(std::shared_ptr<Runner> r) {
+    // stop_runner() may have run on the strand before this coroutine could
+    // hear its signal: then nothing starts (a loop left waiting would keep
+    // the pool from draining at shutdown).
+    if (r->stopped) co_return;
     spawn_run(r);
     if (options_.once) co_return;
     Schedule schedule(Clock::now(), r->source.discovery_interval, r->source.poll_interval,
