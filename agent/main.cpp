@@ -35,6 +35,9 @@
 #include <boost/asio/strand.hpp>
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <pthread.h>
+
+#include <csignal>
 
 #include <functional>
 #include <malloc.h>
@@ -42,6 +45,7 @@
 #include <iostream>
 #include <map>
 #include <string>
+#include <utility>
 
 namespace po = boost::program_options;
 namespace asio = boost::asio;
@@ -216,7 +220,34 @@ class SyncGate {
   std::string reported_;
 };
 
+// SIGINT, SIGTERM and SIGHUP held pending from the first line of `run` until
+// the signal sets that handle them exist: a stop during start-up (a service
+// manager stopping a slow start) becomes the orderly stop, and a reload the
+// reload, instead of the default action (the process killed).
+class StopSignalsHeld {
+ public:
+  StopSignalsHeld() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGHUP);
+    ::pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+  }
+  ~StopSignalsHeld() { release(); }
+  StopSignalsHeld(const StopSignalsHeld&) = delete;
+  StopSignalsHeld& operator=(const StopSignalsHeld&) = delete;
+  // Once a handler is installed: a pending signal is delivered to it now.
+  void release() {
+    if (std::exchange(held_, false)) ::pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+  }
+
+ private:
+  sigset_t set_;
+  bool held_ = true;
+};
+
 int run(const po::variables_map& vm, const HardeningReport& hardening) {
+  StopSignalsHeld held_signals;
   auto boot = bootstrap_from(vm);
   if (!boot) {
     std::cerr << "serviceradar-agent: " << boot.error() << "\n";
@@ -263,6 +294,8 @@ int run(const po::variables_map& vm, const HardeningReport& hardening) {
   // Outlives the pool: gRPC channels are destroyed there, never on a pool thread.
   sr::net::grpc_bridge::ReleaseThread grpc_releases;
   sr::net::IoPool pool(config.threads);
+  // Queues a stop that came during start-up until the wait below.
+  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
   auto work = asio::make_work_guard(pool.executor());
   auto strand = asio::make_strand(pool.executor());
 
@@ -374,6 +407,7 @@ int run(const po::variables_map& vm, const HardeningReport& hardening) {
   // SIGHUP: re-read the bootstrap and certificates; the identity must stay
   // the same (a rotated certificate), else the old bootstrap stays in use.
   asio::signal_set hangup(pool.executor(), SIGHUP);
+  held_signals.release();  // both sets exist: a signal held since start-up is theirs now
   std::function<void()> await_hangup = [&] {
     hangup.async_wait([&](boost::system::error_code ec, int) {
       if (ec) return;
@@ -395,7 +429,6 @@ int run(const po::variables_map& vm, const HardeningReport& hardening) {
   });
 
   std::promise<int> signalled;
-  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (!ec) signalled.set_value(sig);
   });
