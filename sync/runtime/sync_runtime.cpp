@@ -221,8 +221,10 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
                                          options_.once ? ", one run" : ", runs now and every " + every));
 
   asio::post(r->strand, [this, r] {
+    // The completion handler keeps the runner (and so loop_stop, whose slot
+    // co_spawn clears as the loop ends) alive until co_spawn is done with it.
     asio::co_spawn(r->strand, runner_loop(r),
-                   asio::bind_cancellation_slot(r->loop_stop.slot(), [this](std::exception_ptr) {
+                   asio::bind_cancellation_slot(r->loop_stop.slot(), [this, r](std::exception_ptr) {
                      coroutine_ended();
                    }));
   });

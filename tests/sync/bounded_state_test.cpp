@@ -251,7 +251,8 @@ TEST_CASE("stress: 25x past the merge cap, the store's heap and the RSS stay at 
     if (i + 1 == kCap) heap_at_cap = heap_in_use() - heap_before;
   }
   const auto heap_after = heap_in_use() - heap_before;
-  const auto rss_growth_kib = vm_rss_kib() - std::min(vm_rss_kib(), rss_before);
+  const auto rss_now = vm_rss_kib();  // read once: two reads can differ
+  const auto rss_growth_kib = rss_now - std::min(rss_now, rss_before);
   WARN("merge store at cap " << kCap << ": heap " << heap_at_cap << " B at the cap, " << heap_after
        << " B after " << kOffered << " offered; RSS grew " << rss_growth_kib << " KiB");
   CHECK(store.size() == kCap);
