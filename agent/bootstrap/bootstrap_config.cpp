@@ -1,8 +1,9 @@
 #include "agent/bootstrap/bootstrap_config.hpp"
 
-#include "net/read_file.hpp"
-#include "sync/config/duration.hpp"
-#include "sync/config/source_config.hpp"
+#include "base/read_file.hpp"
+#include "base/text/duration.hpp"
+#include "base/text/scalars.hpp"
+#include "base/text/size.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -17,7 +18,7 @@
 namespace sr::agent {
 
 namespace json = boost::json;
-using Result = net::Expected<Bootstrap>;
+using Result = base::Expected<Bootstrap>;
 
 const std::vector<BootstrapKey>& bootstrap_keys() {
   static const std::vector<BootstrapKey> keys{
@@ -64,11 +65,9 @@ std::string lower(std::string s) {
   return s;
 }
 
+// true/false/1/0 in any case, nothing else.
 std::optional<bool> parse_bool(const std::string& text) {
-  const auto t = lower(text);
-  if (t == "true" || t == "1") return true;
-  if (t == "false" || t == "0") return false;
-  return std::nullopt;
+  return base::parse_bool_text(text, base::BoolSpelling::strict);
 }
 
 // A log level as this agent or the upstream one (zerolog) spells it, in any
@@ -148,13 +147,13 @@ struct Setter {
     if (key == "allow_insecure") return set_bool(c.allow_insecure, text);
     if (key == "sync_runtime_enabled") return set_bool(c.sync_runtime_enabled, text);
     auto duration = [&](std::chrono::milliseconds& field) {
-      auto d = sync::parse_duration(text);
+      auto d = base::parse_duration(text);
       if (!d.value) return d.error;
       field = std::chrono::duration_cast<std::chrono::milliseconds>(*d.value);
       return std::string();
     };
     auto size = [&](std::uint64_t& field) {
-      auto n = sync::parse_size_text(text);
+      auto n = base::parse_size_text(text);
       if (!n) return "must be a size such as 8MiB or 2GB, not '" + text + "'";
       field = *n;
       return std::string();
@@ -403,7 +402,7 @@ std::string ignored_warning(const FileScan& scan) {
 }
 
 std::string apply_file(Setter& s, Bootstrap& out, const std::string& path) {
-  auto text = net::read_small_file(path);
+  auto text = base::read_small_file(path);
   if (!text) return text.error();
   boost::system::error_code ec;
   auto doc = json::parse(*text, ec);

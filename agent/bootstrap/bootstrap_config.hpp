@@ -8,7 +8,7 @@
 // have): see "Migrating from the upstream agent" in the README.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -25,7 +25,7 @@ struct BootstrapConfig {
   std::string cert_file, key_file, ca_file; // required unless allow_insecure
   std::string server_name;                  // TLS name to expect, if not the host
   // Optional: the gateway's certificate must be signed directly by a CA in
-  // this file (agent/control/gateway_pin.hpp); empty: ca_file's chain only.
+  // this file (agent/gateway/gateway_pin.hpp); empty: ca_file's chain only.
   std::string gateway_issuer_file;
   std::string agent_id, partition;          // informational: the certificate is the identity
   std::string state_dir = "/var/lib/serviceradar/agent";
@@ -61,7 +61,7 @@ Environment process_environment();
 // `file`: the JSON file (missing is an error only when `file_required`).
 // `flags`: key -> value with the file's key names. Errors name the source
 // (file, variable or flag) and the key.
-net::Expected<Bootstrap> load_bootstrap(const std::string& file, bool file_required,
+base::Expected<Bootstrap> load_bootstrap(const std::string& file, bool file_required,
                                         const Environment& env,
                                         const std::map<std::string, std::string>& flags);
 

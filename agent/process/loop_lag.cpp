@@ -1,10 +1,10 @@
 #include "agent/process/loop_lag.hpp"
 
+#include "base/prometheus_text.hpp"
 #include "net/handler_timing.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <fmt/core.h>
 
 #include <algorithm>
 #include <atomic>
@@ -52,25 +52,21 @@ void LoopLagProbe::stop() {
 }
 
 std::string LoopLagProbe::metrics_text() const {
+  using base::prometheus::Type;
+  using base::prometheus::Value;
   const auto handlers = sr::net::handler_timing::stats();
-  return fmt::format(
-      "# HELP serviceradar_agent_event_loop_lag_seconds How late the last due timer ran.\n"
-      "# TYPE serviceradar_agent_event_loop_lag_seconds gauge\n"
-      "serviceradar_agent_event_loop_lag_seconds {:.6f}\n"
-      "# HELP serviceradar_agent_event_loop_lag_max_seconds The latest a due timer ran since start.\n"
-      "# TYPE serviceradar_agent_event_loop_lag_max_seconds gauge\n"
-      "serviceradar_agent_event_loop_lag_max_seconds {:.6f}\n"
-      "# HELP serviceradar_agent_event_loop_stalls_total Timers that ran more than 100 ms late.\n"
-      "# TYPE serviceradar_agent_event_loop_stalls_total counter\n"
-      "serviceradar_agent_event_loop_stalls_total {}\n"
-      "# HELP serviceradar_agent_handler_max_seconds The longest one handler held a pool thread.\n"
-      "# TYPE serviceradar_agent_handler_max_seconds gauge\n"
-      "serviceradar_agent_handler_max_seconds {:.6f}\n"
-      "# HELP serviceradar_agent_handler_stalls_total Handlers that held a pool thread over 100 ms.\n"
-      "# TYPE serviceradar_agent_handler_stalls_total counter\n"
-      "serviceradar_agent_handler_stalls_total {}\n",
-      state_->last_us.load() / 1e6, state_->max_us.load() / 1e6, state_->stalls.load(),
-      handlers.max_micros / 1e6, handlers.stalls);
+  base::prometheus::Writer w;
+  w.single("serviceradar_agent_event_loop_lag_seconds", Type::gauge, "How late the last due timer ran.",
+           Value::fixed(state_->last_us.load() / 1e6, 6));
+  w.single("serviceradar_agent_event_loop_lag_max_seconds", Type::gauge, "The latest a due timer ran since start.",
+           Value::fixed(state_->max_us.load() / 1e6, 6));
+  w.single("serviceradar_agent_event_loop_stalls_total", Type::counter, "Timers that ran more than 100 ms late.",
+           state_->stalls.load());
+  w.single("serviceradar_agent_handler_max_seconds", Type::gauge, "The longest one handler held a pool thread.",
+           Value::fixed(handlers.max_micros / 1e6, 6));
+  w.single("serviceradar_agent_handler_stalls_total", Type::counter,
+           "Handlers that held a pool thread over 100 ms.", handlers.stalls);
+  return w.take();
 }
 
 }  // namespace sr::agent

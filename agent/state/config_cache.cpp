@@ -1,8 +1,8 @@
 #include "agent/state/config_cache.hpp"
 
-#include "net/durable_file.hpp"
-#include "net/log/logger.hpp"
-#include "net/read_file.hpp"
+#include "base/durable_file.hpp"
+#include "base/log/logger.hpp"
+#include "base/read_file.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -133,7 +133,7 @@ std::string ConfigCache::save_locked(const CachedConfig& c) {
     doc["tag"] = hex(reinterpret_cast<const unsigned char*>(tag.data()), tag.size());
     doc["data"] = hex(reinterpret_cast<const unsigned char*>(cipher.data()), cipher.size());
   }
-  return net::write_file_durably(path_, json::serialize(doc));
+  return base::write_file_durably(path_, json::serialize(doc));
 }
 
 CacheLoad ConfigCache::load() {
@@ -158,7 +158,7 @@ CacheLoad ConfigCache::load_locked() {
   std::error_code ec;
   if (!std::filesystem::exists(std::filesystem::symlink_status(path_, ec)))
     return {std::nullopt, path_.string() + ": no cached config", false};
-  auto text = net::read_small_file(path_);
+  auto text = base::read_small_file(path_);
   if (!text) return refuse("unreadable (" + text.error() + ")");
   boost::system::error_code jec;
   auto doc = json::parse(*text, jec);

@@ -12,12 +12,12 @@
 // When the agent's key is rotated (SIGHUP), rekey() re-seals the cache under
 // the key derived from the new material.
 //
-// Writes are durable (net::write_file_durably: 0600, fsync, rename, directory
+// Writes are durable (base::write_file_durably: 0600, fsync, rename, directory
 // fsync) and so block: the *_in_background calls run them, in order, on the
 // cache's own thread, never on an event loop's.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <condition_variable>
 #include <deque>

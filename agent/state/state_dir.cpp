@@ -1,7 +1,7 @@
 #include "agent/state/state_dir.hpp"
 
-#include "net/durable_file.hpp"
-#include "net/log/logger.hpp"
+#include "base/durable_file.hpp"
+#include "base/log/logger.hpp"
 
 #include <fmt/core.h>
 
@@ -9,8 +9,8 @@ namespace sr::agent {
 
 namespace fs = std::filesystem;
 
-net::Expected<std::string> prepare_state_dir(const fs::path& dir) {
-  using Result = net::Expected<std::string>;
+base::Expected<std::string> prepare_state_dir(const fs::path& dir) {
+  using Result = base::Expected<std::string>;
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     // Made private from the start: no window in which others could look in.
@@ -36,13 +36,19 @@ net::Expected<std::string> prepare_state_dir(const fs::path& dir) {
 std::size_t remove_state_leftovers(const fs::path& dir) {
   std::size_t removed = 0;
   for (const auto& where : {dir, dir / "sources"}) {
-    const auto swept = net::remove_write_leftovers(where);
+    const auto swept = base::remove_write_leftovers(where);
     for (const auto& name : swept.removed)
       log::info("bootstrap", fmt::format("state_dir: removed {} left by an interrupted write in {}", name, where.string()));
     for (const auto& err : swept.errors) log::warn("bootstrap", "state_dir: " + err);
     removed += swept.removed.size();
   }
   return removed;
+}
+
+base::Expected<std::shared_ptr<sync::SpoolStore>> open_spool(const std::string& state_dir,
+                                                            std::uint64_t memory, std::uint64_t disk_cap) {
+  const auto dir = state_dir.empty() ? std::filesystem::path() : std::filesystem::path(state_dir) / "spool";
+  return sync::SpoolStore::open({dir, static_cast<std::size_t>(memory), disk_cap});
 }
 
 }  // namespace sr::agent

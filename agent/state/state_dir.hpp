@@ -3,10 +3,13 @@
 // nobody else's business, whatever the umask or an installer did.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
+#include "sync/pipeline/spool.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
 namespace sr::agent {
@@ -14,11 +17,16 @@ namespace sr::agent {
 // Creates `dir` (and parents) as needed and makes it 0700. The answer is a
 // note worth a warning ("" when nothing had to be tightened), or the error
 // naming the directory.
-net::Expected<std::string> prepare_state_dir(const std::filesystem::path& dir);
+base::Expected<std::string> prepare_state_dir(const std::filesystem::path& dir);
 
 // Removes, and logs, what interrupted writes left in `dir` and its
-// `sources/` (net::remove_write_leftovers: our temporaries only; the spool
+// `sources/` (base::remove_write_leftovers: our temporaries only; the spool
 // cleans its own). For start-up, before anything writes there. The count removed.
 std::size_t remove_state_leftovers(const std::filesystem::path& dir);
+
+// The spool under `<state_dir>/spool`, or a private temporary one when
+// `state_dir` is empty.
+base::Expected<std::shared_ptr<sync::SpoolStore>> open_spool(const std::string& state_dir,
+                                                            std::uint64_t memory, std::uint64_t disk_cap);
 
 }  // namespace sr::agent

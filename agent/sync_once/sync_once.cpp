@@ -1,16 +1,15 @@
 #include "agent/sync_once/sync_once.hpp"
 
+#include "agent/app/agent_app.hpp"
+#include "agent/app/commands.hpp"
 #include "agent/state/state_dir.hpp"
 
-#include "net/io_pool.hpp"
-#include "net/log/logger.hpp"
-#include "net/read_file.hpp"
+#include "base/log/logger.hpp"
+#include "base/read_file.hpp"
 #include "sync/config/source_config.hpp"
 #include "sync/pipeline/chunk.hpp"
 #include "sync/runtime/sync_runtime.hpp"
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -21,11 +20,13 @@
 #include <future>
 #include <iostream>
 #include <mutex>
+#include <optional>
 
 namespace sr::agent {
 
-namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+// Stopping waits for the runs to end, however long (runs have their own time limit).
+constexpr std::chrono::seconds kNoGraceLimit = std::chrono::hours(24);
 
 namespace {
 
@@ -73,83 +74,58 @@ void draw_progress(const sync::SyncStats& stats, Clock::time_point started) {
   std::fflush(stderr);
 }
 
-}  // namespace
-
-int sync_once(const SyncOnceOptions& o) {
-  auto text = net::read_file(o.sources_file);
+// The sources to run, or why not (printed); nullopt means exit 78.
+std::optional<sync::SourcesConfig> read_sources(const SyncOnceOptions& o) {
+  auto text = base::read_file(o.sources_file);
   if (!text) {
     std::cerr << "serviceradar-agent sync: " << o.sources_file << ": cannot read the sources file\n";
-    return 78;
+    return std::nullopt;
   }
   auto config = sync::parse_sources(*text);
   if (!config.fatal.empty()) {
     std::cerr << "serviceradar-agent sync: " << o.sources_file << ": " << config.fatal << "\n";
-    return 78;
+    return std::nullopt;
   }
   if (config.sources.empty()) {
     for (const auto& e : config.errors) std::cerr << o.sources_file << ": " << e << "\n";
     std::cerr << "serviceradar-agent sync: " << o.sources_file << ": no source to run\n";
-    return 78;
+    return std::nullopt;
   }
-  std::ofstream file;
-  std::ostream* out = &std::cout;
-  if (o.out != "-") {
-    file.open(o.out, std::ios::binary | std::ios::trunc);
-    if (!file) {
-      std::cerr << "serviceradar-agent sync: cannot write " << o.out << "\n";
-      return 78;
-    }
-    out = &file;
-  }
+  return config;
+}
+
+// The state directory (if any) and the spool; nullptr (printed why) means exit 78.
+std::shared_ptr<sync::SpoolStore> open_state(const SyncOnceOptions& o) {
   if (!o.state_dir.empty()) {
     auto prepared = prepare_state_dir(o.state_dir);
     if (!prepared) {
       std::cerr << "serviceradar-agent sync: " << prepared.error() << "\n";
-      return 78;
+      return nullptr;
     }
     if (!prepared->empty()) std::cerr << "serviceradar-agent sync: warning: " << *prepared << "\n";
   }
-  auto spool = sync::SpoolStore::open({o.state_dir.empty() ? std::filesystem::path() : std::filesystem::path(o.state_dir) / "spool",
-                                       static_cast<std::size_t>(o.spool_memory), o.spool_disk_cap});
+  auto spool = open_spool(o.state_dir, o.spool_memory, o.spool_disk_cap);
   if (!spool) {
     std::cerr << "serviceradar-agent sync: " << spool.error() << "\n";
-    return 78;
+    return nullptr;
   }
+  return std::move(*spool);
+}
 
-  net::IoPool pool(o.threads);
-  auto work = asio::make_work_guard(pool.executor());
-  Outbox box;
-  sync::SyncStats stats;
-  sync::RuntimeOptions ropts;
-  ropts.agent_id = o.agent_id;
-  ropts.partition = o.partition;
-  std::vector<std::string> warnings;
-  ropts.limits = sync::ChunkLimits::from_environment(warnings);
-  for (const auto& w : warnings) sr::log::warn("sync", w);
-  ropts.run_timeout = o.run_timeout;
-  ropts.once = o.once;
-  sync::SyncRuntime runtime(pool.executor(), ropts, *spool, stats, [&box](std::shared_ptr<sync::CompletedRun> run) {
-    std::lock_guard lock(box.mu);
-    box.runs.push_back(std::move(run));
-    box.cv.notify_all();
-  });
-  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int) {
-    if (ec) return;
-    std::lock_guard lock(box.mu);
-    box.interrupted = true;
-    box.cv.notify_all();
-  });
-  pool.start();
-  const auto started = Clock::now();
-  runtime.apply(config);
-  auto mark_idle = [&box] {
-    std::lock_guard lock(box.mu);
-    box.idle = true;
-    box.cv.notify_all();
-  };
-  if (o.once) runtime.when_idle(mark_idle);
+AppSettings app_settings(const SyncOnceOptions& o) {
+  AppSettings s;
+  s.threads = o.threads;
+  s.agent_id = o.agent_id;
+  s.partition = o.partition;
+  s.run_timeout = o.run_timeout;
+  s.once = o.once;
+  return s;
+}
 
+// Writes the runs as they complete until every source ran (--once) or a
+// signal came; "" or the first write error.
+std::string write_runs(Outbox& box, std::ostream& out, const SyncOnceOptions& o, const sync::SyncStats& stats,
+                       Clock::time_point started) {
   const bool terminal = o.progress && ::isatty(STDERR_FILENO);
   std::string write_error;
   for (;;) {
@@ -166,26 +142,18 @@ int sync_once(const SyncOnceOptions& o) {
       }
     }
     if (run) {
-      if (auto err = write_run(*run, *out); !err.empty() && write_error.empty())
+      if (auto err = write_run(*run, out); !err.empty() && write_error.empty())
         write_error = fmt::format("{}: {}", o.out == "-" ? "stdout" : o.out, err);
     }
     if (terminal) draw_progress(stats, started);
   }
   if (terminal) std::fputs("\n", stderr);
-  bool interrupted = false;
-  {
-    std::lock_guard lock(box.mu);
-    interrupted = box.interrupted;
-  }
-  if (interrupted) {
-    std::promise<void> stopped;
-    runtime.stop([&] { stopped.set_value(); });
-    stopped.get_future().wait();
-  }
-  signals.cancel();
-  work.reset();
-  pool.join();
+  return write_error;
+}
 
+// Each source's last run, the config's errors, the write error: 0 or 1.
+int report(const SyncOnceOptions& o, const sync::SourcesConfig& config, const sync::SyncStats& stats,
+           bool interrupted, const std::string& write_error, Clock::time_point started) {
   int status = interrupted ? 1 : 0;
   const double secs = std::chrono::duration<double>(Clock::now() - started).count();
   // A run's error can quote what a server sent: escaped, as in the log.
@@ -206,6 +174,51 @@ int sync_once(const SyncOnceOptions& o) {
   }
   std::cerr << fmt::format("total: {:.2f} s\n", secs);
   return status;
+}
+
+void set_flag(Outbox& box, bool Outbox::*flag) {
+  std::lock_guard lock(box.mu);
+  box.*flag = true;
+  box.cv.notify_all();
+}
+
+}  // namespace
+
+int sync_once(const SyncOnceOptions& o) {
+  auto config = read_sources(o);
+  if (!config) return kExitConfig;
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (o.out != "-") {
+    file.open(o.out, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << "serviceradar-agent sync: cannot write " << o.out << "\n";
+      return kExitConfig;
+    }
+    out = &file;
+  }
+  auto spool = open_state(o);
+  if (!spool) return kExitConfig;
+
+  Outbox box;
+  AgentApp app(app_settings(o), std::move(spool), [&box](std::shared_ptr<sync::CompletedRun> run) {
+    std::lock_guard lock(box.mu);
+    box.runs.push_back(std::move(run));
+    box.cv.notify_all();
+  });
+  app.on_stop_signal([&box](int) { set_flag(box, &Outbox::interrupted); });
+  app.start();
+  const auto started = Clock::now();
+  app.runtime().apply(*config);
+  if (o.once) app.runtime().when_idle([&box] { set_flag(box, &Outbox::idle); });
+  const auto write_error = write_runs(box, *out, o, app.stats(), started);
+  bool interrupted = false;
+  {
+    std::lock_guard lock(box.mu);
+    interrupted = box.interrupted;
+  }
+  app.stop(kNoGraceLimit);
+  return report(o, *config, app.stats(), interrupted, write_error, started);
 }
 
 }  // namespace sr::agent

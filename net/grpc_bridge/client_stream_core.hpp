@@ -1,6 +1,8 @@
 // What the client-streaming writer and the bidi stream share: the context,
 // one write in flight at a time, the hold that keeps OnDone from running
-// while our coroutine still means to start operations, and the final status.
+// while our coroutine still means to start operations, and the final status
+// (ClientStreamCore, the reactor side); the owning handle with its write,
+// finish and cancel (ClientStreamHandle, the coroutine side).
 //
 // Reactions run on gRPC threads; coroutine-facing calls run on the io_context.
 // A mutex guards the small shared state and is never held across a Start*
@@ -10,6 +12,7 @@
 #include "net/grpc_bridge/call_options.hpp"
 #include "net/grpc_bridge/pending_op.hpp"
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -141,6 +144,67 @@ class ClientStreamCore : public ReactorBase {
   bool writes_done_ = false;
   bool hold_released_ = false;
   bool done_ = false;
+};
+
+// The coroutine-facing owner of a reactor derived from ClientStreamCore:
+// move-only; dropping it without finishing cancels the call.
+template <class Reactor, class Request>
+class ClientStreamHandle {
+ public:
+  ClientStreamHandle(ClientStreamHandle&&) noexcept = default;
+  ClientStreamHandle& operator=(ClientStreamHandle&& other) noexcept {
+    if (this != &other) {
+      release();
+      reactor_ = std::move(other.reactor_);
+    }
+    return *this;
+  }
+  ClientStreamHandle(const ClientStreamHandle&) = delete;
+  ClientStreamHandle& operator=(const ClientStreamHandle&) = delete;
+  ~ClientStreamHandle() { release(); }
+
+  // Completion: void(bool ok). ok=false: the stream is broken (or a write is
+  // already in flight, or finish was called); async_finish tells why.
+  template <class CompletionToken>
+  auto async_write(Request msg, CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(bool)>(
+        [reactor = reactor_](auto handler, Request m) {
+          reactor->initiate_write(std::move(handler), std::move(m));
+        },
+        token, std::move(msg));
+  }
+
+  // Half-closes our side and waits for the server to end the call:
+  // void(grpc::Status). Cancel first to stop waiting for the server.
+  template <class CompletionToken>
+  auto async_finish(CompletionToken&& token) {
+    return boost::asio::async_initiate<CompletionToken, void(grpc::Status)>(
+        [reactor = reactor_](auto handler) { reactor->initiate_finish(std::move(handler)); },
+        token);
+  }
+
+  // Best effort, from any thread; pending operations complete with failure.
+  void cancel() { reactor_->context().TryCancel(); }
+
+ protected:
+  // Hands the started reactor over: `start_call(ctx, reactor)` gives it to the stub.
+  template <class Start>
+  static std::shared_ptr<Reactor> started(boost::asio::any_io_executor ex, const CallOptions& options,
+                                          Start&& start_call) {
+    auto reactor = std::make_shared<Reactor>(std::move(ex));
+    options.apply(reactor->context());
+    start_call(reactor);
+    reactor->start(reactor);
+    return reactor;
+  }
+
+  explicit ClientStreamHandle(std::shared_ptr<Reactor> r) : reactor_(std::move(r)) {}
+  std::shared_ptr<Reactor> reactor_;
+
+ private:
+  void release() {
+    if (reactor_) reactor_->abandon();
+  }
 };
 
 }  // namespace sr::grpc_bridge::detail

@@ -14,20 +14,28 @@
 
 #include "net/grpc_bridge/client_stream_core.hpp"
 
-#include <boost/asio/async_result.hpp>
 #include <grpcpp/support/client_callback.h>
 
 #include <memory>
 
 namespace sr::grpc_bridge {
 
+namespace detail {
+
 template <class Request, class Response>
-class ClientWriter {
-  struct Reactor final : detail::ClientStreamCore<grpc::ClientWriteReactor<Request>, Request> {
-    using detail::ClientStreamCore<grpc::ClientWriteReactor<Request>, Request>::ClientStreamCore;
-    void OnDone(const grpc::Status& s) override { this->finish_done(s); }
-    Response response;
-  };
+struct WriterReactor final : ClientStreamCore<grpc::ClientWriteReactor<Request>, Request> {
+  using ClientStreamCore<grpc::ClientWriteReactor<Request>, Request>::ClientStreamCore;
+  void OnDone(const grpc::Status& s) override { this->finish_done(s); }
+  Response response;
+};
+
+}  // namespace detail
+
+// async_write, async_finish and cancel: see detail::ClientStreamHandle.
+template <class Request, class Response>
+class ClientWriter : public detail::ClientStreamHandle<detail::WriterReactor<Request, Response>, Request> {
+  using Reactor = detail::WriterReactor<Request, Response>;
+  using Handle = detail::ClientStreamHandle<Reactor, Request>;
 
  public:
   // `start(ctx, response, reactor)` hands the reactor to the stub, normally
@@ -35,56 +43,16 @@ class ClientWriter {
   template <class Start>
   static ClientWriter start(boost::asio::any_io_executor ex, const CallOptions& options,
                             Start&& start_call) {
-    auto reactor = std::make_shared<Reactor>(std::move(ex));
-    options.apply(reactor->context());
-    start_call(&reactor->context(), &reactor->response, reactor.get());
-    reactor->start(reactor);
-    return ClientWriter(std::move(reactor));
-  }
-
-  ClientWriter(ClientWriter&&) noexcept = default;
-  ClientWriter& operator=(ClientWriter&& other) noexcept {
-    if (this != &other) {
-      release();
-      reactor_ = std::move(other.reactor_);
-    }
-    return *this;
-  }
-  ClientWriter(const ClientWriter&) = delete;
-  ClientWriter& operator=(const ClientWriter&) = delete;
-  ~ClientWriter() { release(); }
-
-  // Completion: void(bool ok). ok=false: the stream is broken; call
-  // async_finish for the reason.
-  template <class CompletionToken>
-  auto async_write(Request msg, CompletionToken&& token) {
-    return boost::asio::async_initiate<CompletionToken, void(bool)>(
-        [reactor = reactor_](auto handler, Request m) {
-          reactor->initiate_write(std::move(handler), std::move(m));
-        },
-        token, std::move(msg));
-  }
-
-  // Half-closes and completes with the call's status: void(grpc::Status).
-  template <class CompletionToken>
-  auto async_finish(CompletionToken&& token) {
-    return boost::asio::async_initiate<CompletionToken, void(grpc::Status)>(
-        [reactor = reactor_](auto handler) { reactor->initiate_finish(std::move(handler)); },
-        token);
+    return ClientWriter(Handle::started(std::move(ex), options, [&](const std::shared_ptr<Reactor>& r) {
+      start_call(&r->context(), &r->response, r.get());
+    }));
   }
 
   // The server's reply; meaningful once async_finish has completed with OK.
-  const Response& response() const noexcept { return reactor_->response; }
-
-  // Best effort, from any thread; pending operations complete with failure.
-  void cancel() { reactor_->context().TryCancel(); }
+  const Response& response() const noexcept { return this->reactor_->response; }
 
  private:
-  explicit ClientWriter(std::shared_ptr<Reactor> r) : reactor_(std::move(r)) {}
-  void release() {
-    if (reactor_) reactor_->abandon();
-  }
-  std::shared_ptr<Reactor> reactor_;
+  explicit ClientWriter(std::shared_ptr<Reactor> r) : Handle(std::move(r)) {}
 };
 
 }  // namespace sr::grpc_bridge

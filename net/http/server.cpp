@@ -1,6 +1,8 @@
 #include "net/http/server.hpp"
 
-#include "net/log/logger.hpp"
+#include "base/backoff.hpp"
+#include "base/log/logger.hpp"
+#include "base/prometheus_text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -32,6 +34,8 @@ namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using asio::use_awaitable;
 constexpr auto as_tuple = asio::as_tuple(use_awaitable);
+// The accept loop's wait while out of descriptors: 50 ms doubling to 1 s.
+constexpr std::chrono::milliseconds kFirstBackoff{50}, kMaxBackoff{1000};
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {
   Impl(asio::any_io_executor ex, ServerOptions o)
@@ -95,7 +99,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<bool> back_off(const boost::system::error_code& ec);
   void accepting_again();
   // The accept loop's state of an episode of failed accepts (on the strand).
-  std::chrono::milliseconds backoff_delay{0};
+  base::Backoff backoff{{kFirstBackoff, kMaxBackoff}};
   std::uint64_t episode_failures = 0;
 };
 
@@ -154,8 +158,6 @@ std::string address_of(const tcp::acceptor& acceptor) {
   return (ip.is_v6() ? "[" + ip.to_string() + "]" : ip.to_string()) + ":" +
          std::to_string(ep.port());
 }
-
-constexpr std::chrono::milliseconds kFirstBackoff{50}, kMaxBackoff{1000};
 
 bool parse_listen(const std::string& listen, std::string& host, std::string& port) {
   const auto colon = listen.rfind(':');
@@ -343,14 +345,13 @@ void Server::Impl::session_ended(std::uint64_t id) {
 asio::awaitable<bool> Server::Impl::back_off(const boost::system::error_code& ec) {
   ++accept_backoffs;
   if (episode_failures++ == 0) {
-    backoff_delay = kFirstBackoff;
+    backoff.reset();
     sr::log::warn("http", fmt::format("accept on {} failed: {}; retrying every {} ms up to {} ms "
                                       "until it succeeds (logged once)",
                                       address_of(acceptor), ec.message(), kFirstBackoff.count(),
                                       kMaxBackoff.count()));
   }
-  backoff_timer.expires_after(backoff_delay);
-  backoff_delay = std::min(backoff_delay * 2, kMaxBackoff);
+  backoff_timer.expires_after(backoff.next());
   auto [tec] = co_await backoff_timer.async_wait(as_tuple);
   co_return !tec && acceptor.is_open();
 }
@@ -469,10 +470,9 @@ Server::Stats Server::stats() const {
 }
 
 std::string metrics_text(const Server::Stats& stats, const std::string& prefix) {
-  std::string out;
+  base::prometheus::Writer out;
   const auto counter = [&](const char* name, const char* help, std::uint64_t value) {
-    out += fmt::format("# HELP {0}_http_{1} {2}\n# TYPE {0}_http_{1} counter\n{0}_http_{1} {3}\n",
-                       prefix, name, help, value);
+    out.single(fmt::format("{}_http_{}", prefix, name), base::prometheus::Type::counter, help, value);
   };
   counter("requests_total", "HTTP requests answered by a route.", stats.requests);
   counter("connections_accepted_total", "HTTP connections accepted.", stats.connections_accepted);
@@ -483,7 +483,7 @@ std::string metrics_text(const Server::Stats& stats, const std::string& prefix) 
   counter("accept_backoffs_total",
           "accept() failures for want of descriptors or memory, each followed by a backoff.",
           stats.accept_backoffs);
-  return out;
+  return out.take();
 }
 
 }  // namespace sr::net::http

@@ -147,7 +147,7 @@ struct Client::Impl {
     bool retryable = true;  // false: the same request would fail the same way
   };
 
-  Expected<Target> target_of(boost::urls::url_view url) const;
+  base::Expected<Target> target_of(boost::urls::url_view url) const;
   std::unique_ptr<Connection> take_idle(const std::string& key);
   void keep_idle(std::unique_ptr<Connection> c);
   asio::awaitable<std::optional<Failure>> connect(Connection& c, const Target& t);
@@ -164,12 +164,12 @@ struct Client::Impl {
   }
 };
 
-Expected<Client::Impl::Target> Client::Impl::target_of(boost::urls::url_view url) const {
+base::Expected<Client::Impl::Target> Client::Impl::target_of(boost::urls::url_view url) const {
   const auto scheme = lower(url.scheme());
   if (scheme != "https" && scheme != "http")
-    return Expected<Target>::failure("only https:// and http:// URLs are supported, not " +
+    return base::Expected<Target>::failure("only https:// and http:// URLs are supported, not " +
                                      safe_url(url));
-  if (url.host_address().empty()) return Expected<Target>::failure("URL has no host");
+  if (url.host_address().empty()) return base::Expected<Target>::failure("URL has no host");
   Target t;
   t.tls = scheme == "https";
   t.host = std::string(url.host_address());
@@ -435,19 +435,19 @@ asio::awaitable<Result> Client::Impl::send(const Request& r, const SinkForAnswer
   }
 }
 
-Expected<std::unique_ptr<Client>> Client::create(asio::any_io_executor ex, ClientOptions options) {
+base::Expected<std::unique_ptr<Client>> Client::create(asio::any_io_executor ex, ClientOptions options) {
   auto impl = std::make_unique<Impl>(std::move(ex), std::move(options));
   SSL_CTX_set_min_proto_version(impl->tls.native_handle(), TLS1_2_VERSION);
   boost::system::error_code ec;
   if (!impl->options.tls.ca_file.empty()) {
     impl->tls.load_verify_file(impl->options.tls.ca_file, ec);
     if (ec)
-      return Expected<std::unique_ptr<Client>>::failure(
+      return base::Expected<std::unique_ptr<Client>>::failure(
           "CA file " + impl->options.tls.ca_file + " cannot be loaded: " + ec.message());
   } else {
     impl->tls.set_default_verify_paths(ec);
     if (ec)
-      return Expected<std::unique_ptr<Client>>::failure("system trust store cannot be loaded: " +
+      return base::Expected<std::unique_ptr<Client>>::failure("system trust store cannot be loaded: " +
                                                         ec.message());
   }
   return std::unique_ptr<Client>(new Client(std::move(impl)));

@@ -15,7 +15,7 @@
 // Not thread-safe: use one client from one strand (a source's).
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 #include "net/https/proxy_config.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -91,7 +91,7 @@ std::string safe_url(boost::urls::url_view url);
 class Client {
  public:
   // Fails when the CA file cannot be loaded (naming it).
-  static Expected<std::unique_ptr<Client>> create(boost::asio::any_io_executor ex,
+  static base::Expected<std::unique_ptr<Client>> create(boost::asio::any_io_executor ex,
                                                   ClientOptions options);
   ~Client();
   Client(const Client&) = delete;

@@ -83,69 +83,101 @@ std::string Proxy::display() const {
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
-Expected<ProxyConfig> ProxyConfig::parse(std::string_view proxy_url, std::string_view no_proxy) {
-  ProxyConfig c;
-  if (proxy_url.empty()) return c;
+namespace {
+
+// The proxy URL: http only (the tunnel itself carries TLS), a host, a port
+// other than 0; userinfo becomes a Basic authorization.
+base::Expected<Proxy> parse_proxy_url(std::string_view proxy_url) {
+  using Result = base::Expected<Proxy>;
   std::string text(proxy_url);
   if (text.find("://") == std::string::npos) text = "http://" + text;
   auto parsed = boost::urls::parse_uri(text);
-  if (!parsed) return Expected<ProxyConfig>::failure("HTTPS_PROXY is not a URL");
+  if (!parsed) return Result::failure("HTTPS_PROXY is not a URL");
   const auto& u = *parsed;
   if (lower(u.scheme()) != "http")
-    return Expected<ProxyConfig>::failure(
-        "HTTPS_PROXY: only http:// proxies are supported (the tunnel itself carries TLS), not " +
-        std::string(u.scheme()) + "://");
-  if (u.host().empty()) return Expected<ProxyConfig>::failure("HTTPS_PROXY has no host");
-  c.proxy_.host = std::string(strip_brackets(u.encoded_host_address()));
+    return Result::failure("HTTPS_PROXY: only http:// proxies are supported (the tunnel itself carries TLS), not " +
+                           std::string(u.scheme()) + "://");
+  if (u.host().empty()) return Result::failure("HTTPS_PROXY has no host");
+  Proxy proxy;
+  proxy.host = std::string(strip_brackets(u.encoded_host_address()));
   if (u.has_port()) {
     const auto port = u.port_number();
-    if (port == 0) return Expected<ProxyConfig>::failure("HTTPS_PROXY has an invalid port");
-    c.proxy_.port = port;
+    if (port == 0) return Result::failure("HTTPS_PROXY has an invalid port");
+    proxy.port = port;
   }
   if (u.has_userinfo())
-    c.proxy_.authorization = "Basic " + base64(std::string(u.user()) + ":" + std::string(u.password()));
-  c.enabled_ = true;
+    proxy.authorization = "Basic " + base64(std::string(u.user()) + ":" + std::string(u.password()));
+  return proxy;
+}
 
-  std::string list(no_proxy);
-  std::replace(list.begin(), list.end(), ',', ' ');
+// The NO_PROXY entries, split at commas and spaces.
+std::vector<std::string_view> no_proxy_entries(std::string_view list) {
+  std::vector<std::string_view> entries;
   std::string_view rest(list);
   while (!rest.empty()) {
-    const auto start = rest.find_first_not_of(' ');
+    const auto start = rest.find_first_not_of(", ");
     if (start == std::string_view::npos) break;
     rest.remove_prefix(start);
-    auto entry = rest.substr(0, rest.find(' '));
+    const auto entry = rest.substr(0, rest.find_first_of(", "));
     rest.remove_prefix(entry.size());
-    if (entry == "*") {
-      c.bypass_all_ = true;
-      continue;
-    }
-    entry = without_port(entry);
-    const auto slash = entry.find('/');
-    boost::system::error_code ec;
-    auto addr = boost::asio::ip::make_address(strip_brackets(entry.substr(0, slash)), ec);
-    if (!ec) {
-      Network n{address_bytes(addr), addr.is_v4() ? 32u : 128u};
-      if (slash != std::string_view::npos) {
-        const auto bits = entry.substr(slash + 1);
-        unsigned p = 0;
-        auto [end, err] = std::from_chars(bits.data(), bits.data() + bits.size(), p);
-        if (err != std::errc{} || end != bits.data() + bits.size() || p > n.prefix)
-          return Expected<ProxyConfig>::failure("NO_PROXY entry '" + std::string(entry) +
-                                                "' has an invalid prefix length");
-        n.prefix = p;
-      }
-      c.bypass_networks_.push_back(std::move(n));
-      continue;
-    }
-    // A host name, maybe with a leading dot.
-    std::string_view name = entry;
-    while (name.starts_with('.')) name.remove_prefix(1);
-    if (!name.empty()) c.bypass_names_.push_back(lower(name));
+    entries.push_back(entry);
   }
+  return entries;
+}
+
+}  // namespace
+
+// An address or CIDR entry (its port already removed); false if `entry` is
+// not an address. `error` set: a CIDR with a bad prefix length.
+bool ProxyConfig::add_bypass_network(std::string_view entry, std::string& error) {
+  const auto slash = entry.find('/');
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(strip_brackets(entry.substr(0, slash)), ec);
+  if (ec) return false;
+  Network n{address_bytes(addr), addr.is_v4() ? 32u : 128u};
+  if (slash != std::string_view::npos) {
+    const auto bits = entry.substr(slash + 1);
+    unsigned p = 0;
+    auto [end, err] = std::from_chars(bits.data(), bits.data() + bits.size(), p);
+    if (err != std::errc{} || end != bits.data() + bits.size() || p > n.prefix) {
+      error = "NO_PROXY entry '" + std::string(entry) + "' has an invalid prefix length";
+      return true;
+    }
+    n.prefix = p;
+  }
+  bypass_networks_.push_back(std::move(n));
+  return true;
+}
+
+// One NO_PROXY entry: "*", an address or CIDR, else a host name (a leading
+// dot optional). Returns an error message, "" if none.
+std::string ProxyConfig::add_bypass(std::string_view entry) {
+  if (entry == "*") {
+    bypass_all_ = true;
+    return {};
+  }
+  entry = without_port(entry);
+  std::string error;
+  if (add_bypass_network(entry, error)) return error;
+  std::string_view name = entry;
+  while (name.starts_with('.')) name.remove_prefix(1);
+  if (!name.empty()) bypass_names_.push_back(lower(name));
+  return {};
+}
+
+base::Expected<ProxyConfig> ProxyConfig::parse(std::string_view proxy_url, std::string_view no_proxy) {
+  ProxyConfig c;
+  if (proxy_url.empty()) return c;
+  auto proxy = parse_proxy_url(proxy_url);
+  if (!proxy) return base::Expected<ProxyConfig>::failure(proxy.error());
+  c.proxy_ = std::move(*proxy);
+  c.enabled_ = true;
+  for (const auto entry : no_proxy_entries(no_proxy))
+    if (auto error = c.add_bypass(entry); !error.empty()) return base::Expected<ProxyConfig>::failure(error);
   return c;
 }
 
-Expected<ProxyConfig> ProxyConfig::from_environment(std::string_view scheme) {
+base::Expected<ProxyConfig> ProxyConfig::from_environment(std::string_view scheme) {
   // As curl: plain http has only the lower-case name, since HTTP_PROXY is a
   // request header's name in CGI environments ("httpoxy").
   const char* proxy = scheme == "http" ? env("http_proxy", "http_proxy") : env("https_proxy", "HTTPS_PROXY");

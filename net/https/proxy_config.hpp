@@ -3,7 +3,7 @@
 // absolute-form request for http) and which go direct.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <cstdint>
 #include <string>
@@ -27,10 +27,10 @@ class ProxyConfig {
   // proxy. `no_proxy`: comma or space separated "*", host names (matching
   // their subdomains; a leading dot is optional), IP addresses and CIDRs.
   // Errors name the variable and the problem, never the userinfo.
-  static Expected<ProxyConfig> parse(std::string_view proxy_url, std::string_view no_proxy);
+  static base::Expected<ProxyConfig> parse(std::string_view proxy_url, std::string_view no_proxy);
   // For https URLs https_proxy, else HTTPS_PROXY; for http URLs http_proxy
   // (curl reads no HTTP_PROXY); no_proxy, else NO_PROXY.
-  static Expected<ProxyConfig> from_environment(std::string_view scheme = "https");
+  static base::Expected<ProxyConfig> from_environment(std::string_view scheme = "https");
 
   // The proxy to use for `host`, or nullptr to go direct.
   const Proxy* for_host(std::string_view host) const;
@@ -38,6 +38,8 @@ class ProxyConfig {
 
  private:
   bool bypassed(std::string_view host) const;
+  std::string add_bypass(std::string_view entry);
+  bool add_bypass_network(std::string_view entry, std::string& error);
 
   bool enabled_ = false;
   Proxy proxy_;

@@ -1,6 +1,8 @@
 // Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date.
 #pragma once
 
+#include "base/text/date_time.hpp"
+
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -13,7 +15,7 @@ namespace sr::net::https {
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now);
 
-// An HTTP-date as a time point, or none.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text);
+// An HTTP-date as a time point, or none (base/text/date_time).
+using base::parse_http_date;
 
 }  // namespace sr::net::https

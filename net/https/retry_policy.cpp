@@ -2,20 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <utility>
 
 namespace sr::net::https {
 
 namespace {
 
 using Verdict = RetryDecision::Verdict;
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 bool waits_for_server(unsigned status) { return status == 429 || status == 503; }
 
@@ -30,15 +23,9 @@ std::string describe(const AttemptOutcome& o) {
 
 }  // namespace
 
-std::chrono::milliseconds RetryState::backoff() {
-  // Full jitter: uniform in [0, min(cap, base * 2^(attempt-1))].
-  const int shift = std::min(attempts_ - 1, 30);
-  const auto ceiling =
-      std::min<std::int64_t>(policy_.max_delay.count(), policy_.base_delay.count() << shift);
-  if (ceiling <= 0) return std::chrono::milliseconds(0);
-  return std::chrono::milliseconds(
-      static_cast<std::int64_t>(splitmix64(rng_) % static_cast<std::uint64_t>(ceiling + 1)));
-}
+RetryState::RetryState(const RetryPolicy& policy, std::uint64_t seed)
+    : policy_(policy),
+      backoff_({policy.base_delay, policy.max_delay, 2, base::BackoffPolicy::Jitter::full}, seed) {}
 
 RetryDecision RetryState::retry_after_wait(std::chrono::milliseconds wait, std::string reason) {
   if (waited_ + wait > policy_.max_total_wait)
@@ -66,11 +53,12 @@ RetryDecision RetryState::next(const AttemptOutcome& outcome) {
       return {Verdict::fail, {},
               fmt::format("HTTP {} asks to retry after {} s, beyond the {} s limit", status,
                           outcome.retry_after->count(), policy_.max_retry_after.count())};
+    backoff_.advance();  // the cap still grows with the attempts
     return retry_after_wait(*outcome.retry_after,
                             fmt::format("HTTP {}, Retry-After {} s", status,
                                         outcome.retry_after->count()));
   }
-  return retry_after_wait(backoff(), describe(outcome));
+  return retry_after_wait(backoff_.next(), describe(outcome));
 }
 
 }  // namespace sr::net::https

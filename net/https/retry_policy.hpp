@@ -4,6 +4,8 @@
 // total wait are bounded. Pure: the caller owns the clock and the timer.
 #pragma once
 
+#include "base/backoff.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -35,7 +37,7 @@ struct RetryDecision {
 
 class RetryState {
  public:
-  RetryState(const RetryPolicy& policy, std::uint64_t seed) : policy_(policy), rng_(seed) {}
+  RetryState(const RetryPolicy& policy, std::uint64_t seed);
 
   // Call after each attempt.
   RetryDecision next(const AttemptOutcome& outcome);
@@ -44,11 +46,10 @@ class RetryState {
   std::chrono::milliseconds waited() const { return waited_; }
 
  private:
-  std::chrono::milliseconds backoff();
   RetryDecision retry_after_wait(std::chrono::milliseconds wait, std::string reason);
 
   RetryPolicy policy_;
-  std::uint64_t rng_;
+  base::Backoff backoff_;  // full jitter: uniform in [0, min(cap, base * 2^(attempt-1))]
   int attempts_ = 0;
   std::chrono::milliseconds waited_{0};
 };

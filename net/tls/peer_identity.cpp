@@ -1,5 +1,7 @@
 #include "net/tls/peer_identity.hpp"
 
+#include "net/tls/openssl_handles.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -14,14 +16,8 @@ namespace sr::net::tls {
 
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
 X509Ptr first_certificate(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  auto bio = bio_of(pem);
   X509Ptr cert(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   ERR_clear_error();
   return cert;
@@ -57,7 +53,7 @@ std::vector<std::string> uri_sans(X509* cert) {
 }
 
 std::string one_line(const X509_NAME* name) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
+  BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253) < 0) return {};
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
@@ -85,39 +81,39 @@ struct Claim {
   std::string type, tenant, partition, id;
 };
 
-Expected<Claim> claim_from_cn(const std::string& cn) {
+base::Expected<Claim> claim_from_cn(const std::string& cn) {
   const auto labels = split(cn, '.');
   std::size_t marker = 0;
   while (marker < labels.size() && labels[marker] != "serviceradar") ++marker;
   const std::string shape = "is not <agent_id>.<partition>[.<tenant>].serviceradar";
   if (marker == labels.size() || (marker != 2 && marker != 3))
-    return Expected<Claim>::failure("CN '" + cn + "' " + shape);
+    return base::Expected<Claim>::failure("CN '" + cn + "' " + shape);
   for (std::size_t i = 0; i < marker; ++i)
-    if (labels[i].empty()) return Expected<Claim>::failure("CN '" + cn + "' has an empty label");
+    if (labels[i].empty()) return base::Expected<Claim>::failure("CN '" + cn + "' has an empty label");
   Claim c{"", marker == 3 ? labels[2] : "", labels[1], labels[0]};
   if (!c.tenant.empty() && !valid_tenant_slug(c.tenant))
-    return Expected<Claim>::failure("CN '" + cn + "': tenant '" + c.tenant +
+    return base::Expected<Claim>::failure("CN '" + cn + "': tenant '" + c.tenant +
                                     "' is not a slug of a-z, 0-9 and '-'");
   return c;
 }
 
-Expected<Claim> claim_from_san(const std::vector<std::string>& uris) {
+base::Expected<Claim> claim_from_san(const std::vector<std::string>& uris) {
   const std::string prefix = "spiffe://";
   for (const auto& uri : uris) {
     if (uri.rfind(prefix, 0) != 0) continue;
     auto parts = split(std::string_view(uri).substr(prefix.size()), '/');
     if (parts.front() != "serviceradar.local")
-      return Expected<Claim>::failure("SAN '" + uri + "': trust domain is not serviceradar.local");
+      return base::Expected<Claim>::failure("SAN '" + uri + "': trust domain is not serviceradar.local");
     parts.erase(parts.begin());
     for (const auto& p : parts)
-      if (p.empty()) return Expected<Claim>::failure("SAN '" + uri + "' has an empty segment");
+      if (p.empty()) return base::Expected<Claim>::failure("SAN '" + uri + "' has an empty segment");
     if (parts.size() == 3) return Claim{parts[0], "", parts[1], parts[2]};
     if (parts.size() == 4) return Claim{parts[0], parts[1], parts[2], parts[3]};
-    return Expected<Claim>::failure("SAN '" + uri +
+    return base::Expected<Claim>::failure("SAN '" + uri +
                                     "' is not spiffe://serviceradar.local/<type>[/<tenant>]/"
                                     "<partition>/<id>");
   }
-  return Expected<Claim>::failure("no spiffe:// URI SAN");
+  return base::Expected<Claim>::failure("no spiffe:// URI SAN");
 }
 
 }  // namespace
@@ -129,9 +125,9 @@ bool valid_tenant_slug(std::string_view slug) {
   return true;
 }
 
-Expected<CertificateFacts> read_certificate(std::string_view pem) {
+base::Expected<CertificateFacts> read_certificate(std::string_view pem) {
   auto cert = first_certificate(pem);
-  if (!cert) return Expected<CertificateFacts>::failure("certificate: not PEM");
+  if (!cert) return base::Expected<CertificateFacts>::failure("certificate: not PEM");
   CertificateFacts facts;
   facts.common_name = common_name(cert.get());
   facts.uri_sans = uri_sans(cert.get());
@@ -147,17 +143,17 @@ Expected<CertificateFacts> read_certificate(std::string_view pem) {
     BN_free(bn);
   }
   if (facts.common_name.empty())
-    return Expected<CertificateFacts>::failure("certificate: no subject CN");
+    return base::Expected<CertificateFacts>::failure("certificate: no subject CN");
   return facts;
 }
 
-Expected<PeerIdentity> identity_from(const CertificateFacts& facts) {
+base::Expected<PeerIdentity> identity_from(const CertificateFacts& facts) {
   auto cn = claim_from_cn(facts.common_name);
-  if (!cn) return Expected<PeerIdentity>::failure(cn.error());
+  if (!cn) return base::Expected<PeerIdentity>::failure(cn.error());
   auto san = claim_from_san(facts.uri_sans);
-  if (!san) return Expected<PeerIdentity>::failure(san.error());
+  if (!san) return base::Expected<PeerIdentity>::failure(san.error());
   const auto disagree = [](const char* field, const std::string& a, const std::string& b) {
-    return Expected<PeerIdentity>::failure(std::string("CN and SAN disagree on ") + field +
+    return base::Expected<PeerIdentity>::failure(std::string("CN and SAN disagree on ") + field +
                                            " ('" + a + "' vs '" + b + "')");
   };
   if (cn->id != san->id) return disagree("id", cn->id, san->id);

@@ -4,7 +4,7 @@
 // identity, the reference gateway to learn its caller's.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <cstdint>
 #include <string>
@@ -22,7 +22,7 @@ struct CertificateFacts {
 };
 
 // The first certificate in `pem`. Errors start with "certificate: ".
-Expected<CertificateFacts> read_certificate(std::string_view pem);
+base::Expected<CertificateFacts> read_certificate(std::string_view pem);
 
 struct PeerIdentity {
   std::string component_type;  // from the SPIFFE SAN, e.g. "agent"
@@ -33,7 +33,7 @@ struct PeerIdentity {
 // CN `<id>.<partition>[.<tenant>].serviceradar[.more]` and URI SAN
 // `spiffe://serviceradar.local/<type>[/<tenant>]/<partition>/<id>`; CN and
 // SAN must agree. Errors name the field and both values.
-Expected<PeerIdentity> identity_from(const CertificateFacts& facts);
+base::Expected<PeerIdentity> identity_from(const CertificateFacts& facts);
 
 // Whether the first certificate of `leaf_pem` was issued and signed by the
 // first certificate of `ca_pem`.

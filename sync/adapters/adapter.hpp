@@ -3,7 +3,7 @@
 // an adapter only knows its API and its mapping.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 #include "sync/config/source_config.hpp"
 #include "sync/device/device_update.hpp"
 
@@ -81,7 +81,8 @@ class Adapter {
   virtual boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) = 0;
 };
 
-// The adapter for the source's type, or why the source cannot run.
-net::Expected<std::unique_ptr<Adapter>> make_adapter(const SourceConfig& source);
+// The adapter for the source's type, or why the source cannot run (the
+// factory of the type's entry in registry.hpp).
+base::Expected<std::unique_ptr<Adapter>> make_adapter(const SourceConfig& source);
 
 }  // namespace sr::sync

@@ -1,6 +1,10 @@
 #include "sync/config/source_config.hpp"
 
-#include "sync/config/duration.hpp"
+#include "base/text/duration.hpp"
+#include "base/text/scalars.hpp"
+#include "base/text/size.hpp"
+#include "contract/source_keys.hpp"
+#include "sync/adapters/registry.hpp"
 #include "sync/device/address_text.hpp"
 
 #include <arpa/inet.h>
@@ -12,24 +16,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <cstdlib>
-#include <set>
 
 namespace sr::sync {
 
 namespace json = boost::json;
 
 namespace {
-
-// Keys of the common schema that this agent does not use, accepted quietly.
-const std::set<std::string, std::less<>> kIgnoredKeys = {"sweep_interval"};
-// Adapter settings that may stand beside the common keys (or in credentials,
-// where the platform puts page_size); kept as text, checked per type below.
-const std::set<std::string, std::less<>> kOptionKeys = {
-    "total_devices", "seed",           "churn",           "first_slot",       "page_size",
-    "max_page_bytes", "request_timeout", "body_idle_timeout", "body_timeout",
-    "max_merged_devices", "max_seen_devices"};
 
 struct SourceError {
   std::string key, why;
@@ -94,34 +87,33 @@ class SourceReader {
  private:
   void warn(std::string text) { out_.warnings.push_back(std::move(text)); }
 
-  void read_key(std::string_view key, const json::value& v) {
-    if (key == "type") return read_type(v);
-    if (key == "endpoint") return read_text(key, v, out_.endpoint, true);
-    if (key == "prefix") return read_text(key, v, out_.prefix);
-    if (key == "agent_id") return read_text(key, v, out_.agent_id);
-    if (key == "gateway_id") return read_text(key, v, out_.gateway_id);
-    if (key == "partition") return read_text(key, v, out_.partition);
-    if (key == "custom_field") return read_text(key, v, out_.custom_field);
-    if (key == "sync_service_id") return read_text(key, v, out_.sync_service_id);
-    if (key == "ca_file") return read_text(key, v, out_.ca_file);
-    if (key == "poll_interval") return read_duration(key, v, out_.poll_interval);
-    if (key == "discovery_interval") return read_duration(key, v, out_.discovery_interval);
-    if (key == "sweep_interval") return read_duration(key, v, out_.sweep_interval);
-    if (key == "run_timeout") return read_duration(key, v, out_.run_timeout);
-    if (key == "credentials") return read_credentials(v);
-    if (key == "queries") return read_queries(v);
-    if (key == "network_blacklist") return read_blacklist(v);
-    if (key == "batch_size") return read_batch_size(v);
-    if (key == "insecure_skip_verify") return read_insecure(v);
-    if (kOptionKeys.count(key)) {
-      if (is_scalar(v)) out_.options[std::string(key)] = scalar_text(v);
-      else if (!v.is_null()) warn(fmt::format("{} must be a number or text, not {}: ignored", key, kind(v)));
-      return;
-    }
-    if (!kIgnoredKeys.count(key)) warn(fmt::format("unknown key \"{}\" ignored", key));
+  // A key's reader; the key is passed for the messages.
+  using Read = void (SourceReader::*)(std::string_view key, const json::value& v);
+  struct KeyReader {
+    std::string_view key;
+    Read read;
+  };
+  // Every key of the common schema (contract::common_source_keys) and how it reads.
+  static const KeyReader kKeys[];
+
+  void read_key(std::string_view key, const json::value& v);
+
+  template <std::string SourceConfig::*field, bool required = false>
+  void text(std::string_view key, const json::value& v) {
+    read_text(key, v, out_.*field, required);
+  }
+  template <std::chrono::nanoseconds SourceConfig::*field>
+  void duration(std::string_view key, const json::value& v) {
+    read_duration(key, v, out_.*field);
   }
 
-  void read_type(const json::value& v) {
+  // An adapter setting (checked per type once the type is known), as text.
+  void read_option(std::string_view key, const json::value& v) {
+    if (is_scalar(v)) out_.options[std::string(key)] = scalar_text(v);
+    else if (!v.is_null()) warn(fmt::format("{} must be a number or text, not {}: ignored", key, kind(v)));
+  }
+
+  void read_type(std::string_view, const json::value& v) {
     if (!v.is_string()) {
       if (!v.is_null()) err = {"type", "must be a string, not " + kind(v)};
       return;
@@ -147,7 +139,7 @@ class SourceReader {
     if (v.is_null()) return;
     std::string why;
     if (v.is_string()) {
-      auto d = parse_duration(trim_space(v.get_string()));
+      auto d = base::parse_duration(trim_space(v.get_string()));
       if (d.value) {
         field = *d.value;
         return;
@@ -170,7 +162,7 @@ class SourceReader {
     warn(fmt::format("{}: {}: the default is used", key, why));
   }
 
-  void read_credentials(const json::value& v) {
+  void read_credentials(std::string_view, const json::value& v) {
     if (v.is_null()) return;
     if (!v.is_object()) {
       warn("credentials must be an object of strings, not " + kind(v) + ": ignored");
@@ -186,7 +178,7 @@ class SourceReader {
   }
 
   // Strict: a query list read wrongly would sync devices nobody asked for.
-  void read_queries(const json::value& v) {
+  void read_queries(std::string_view, const json::value& v) {
     if (v.is_null()) return;
     if (!v.is_array()) {
       err = {"queries", "must be an array, not " + kind(v)};
@@ -218,7 +210,7 @@ class SourceReader {
 
   // Like the upstream agent, a bad entry is skipped and the rest apply; a
   // bare IP is what an operator means by a single host.
-  void read_blacklist(const json::value& v) {
+  void read_blacklist(std::string_view, const json::value& v) {
     if (v.is_null()) return;
     if (v.is_string()) {  // one entry, or a list typed into one field
       std::size_t i = 0;
@@ -253,17 +245,17 @@ class SourceReader {
     warn(fmt::format("{}: {}: skipped", where, validate_cidr(text)));
   }
 
-  void read_batch_size(const json::value& v) {
+  void read_batch_size(std::string_view, const json::value& v) {
     if (v.is_null()) return;
-    auto n = is_scalar(v) ? parse_int_text(trim_space(scalar_text(v))) : std::nullopt;
+    auto n = is_scalar(v) ? base::parse_int_text(trim_space(scalar_text(v))) : std::nullopt;
     if (n && *n >= 0) out_.batch_size = *n;
     else warn(fmt::format("batch_size must be a whole number, not {}: ignored",
                           is_scalar(v) ? "\"" + scalar_text(v) + "\"" : kind(v)));
   }
 
-  void read_insecure(const json::value& v) {
+  void read_insecure(std::string_view, const json::value& v) {
     if (v.is_null()) return;
-    auto b = is_scalar(v) ? parse_bool_text(lower_trimmed(scalar_text(v))) : std::nullopt;
+    auto b = is_scalar(v) ? base::parse_bool_text(lower_trimmed(scalar_text(v))) : std::nullopt;
     if (b) out_.insecure_skip_verify = *b;
     else warn(fmt::format("insecure_skip_verify must be true or false, not {}: false (certificates are checked)",
                           is_scalar(v) ? "\"" + scalar_text(v) + "\"" : kind(v)));
@@ -273,9 +265,37 @@ class SourceReader {
   std::chrono::nanoseconds default_poll_;
 };
 
+const SourceReader::KeyReader SourceReader::kKeys[] = {
+    {"type", &SourceReader::read_type},
+    {"endpoint", &SourceReader::text<&SourceConfig::endpoint, true>},
+    {"prefix", &SourceReader::text<&SourceConfig::prefix>},
+    {"agent_id", &SourceReader::text<&SourceConfig::agent_id>},
+    {"gateway_id", &SourceReader::text<&SourceConfig::gateway_id>},
+    {"partition", &SourceReader::text<&SourceConfig::partition>},
+    {"custom_field", &SourceReader::text<&SourceConfig::custom_field>},
+    {"sync_service_id", &SourceReader::text<&SourceConfig::sync_service_id>},
+    {"ca_file", &SourceReader::text<&SourceConfig::ca_file>},
+    {"poll_interval", &SourceReader::duration<&SourceConfig::poll_interval>},
+    {"discovery_interval", &SourceReader::duration<&SourceConfig::discovery_interval>},
+    {"sweep_interval", &SourceReader::duration<&SourceConfig::sweep_interval>},
+    {"run_timeout", &SourceReader::duration<&SourceConfig::run_timeout>},
+    {"credentials", &SourceReader::read_credentials},
+    {"queries", &SourceReader::read_queries},
+    {"network_blacklist", &SourceReader::read_blacklist},
+    {"batch_size", &SourceReader::read_batch_size},
+    {"insecure_skip_verify", &SourceReader::read_insecure},
+};
+
+void SourceReader::read_key(std::string_view key, const json::value& v) {
+  for (const auto& k : kKeys)
+    if (k.key == key) return (this->*k.read)(key, v);
+  if (contract::is_option_key(key)) return read_option(key, v);
+  warn(fmt::format("unknown key \"{}\" ignored", key));
+}
+
 std::optional<std::chrono::nanoseconds> top_level_duration(const json::value& v, std::string& why) {
   if (v.is_string()) {
-    auto d = parse_duration(v.get_string());
+    auto d = base::parse_duration(v.get_string());
     if (!d.value) why = d.error;
     return d.value;
   }
@@ -296,7 +316,7 @@ void check_page_size(SourceConfig& s) {
   const auto text = s.setting("page_size");
   if (!text) return;
   const auto limits = page_size_limits(s.type);
-  const auto n = parse_int_text(trim_space(*text));
+  const auto n = base::parse_int_text(trim_space(*text));
   if (!n || *n < 1) {
     s.warnings.push_back(fmt::format("page_size \"{}\" is not a whole number of 1 or more: the default ({}) is used",
                                      *text, limits.default_size));
@@ -309,40 +329,57 @@ void check_page_size(SourceConfig& s) {
   }
 }
 
+bool whole_number(const std::string& t) {
+  auto n = base::parse_int_text(t);
+  return n && *n >= 0;
+}
+
+bool fraction(const std::string& t) {
+  char* end = nullptr;
+  const double d = std::strtod(t.c_str(), &end);
+  return !t.empty() && end == t.c_str() + t.size() && d >= 0 && d <= 1;
+}
+
+bool page_bytes(const std::string& t) {
+  auto n = base::parse_size_text(t);
+  return n && *n >= 4096;
+}
+
+bool timeout(const std::string& t) {
+  auto d = base::parse_duration(t);
+  return d.value && *d.value >= std::chrono::milliseconds(1);
+}
+
+// How the adapter settings read, checked for the types that take them (in
+// this order: the order of the warnings).
+struct SettingCheck {
+  std::string_view key;
+  const char* expected;
+  bool (*valid)(const std::string& text);
+};
+constexpr SettingCheck kSettingChecks[] = {
+    {"total_devices", "a whole number", whole_number},
+    {"seed", "a whole number", whole_number},
+    {"first_slot", "a whole number", whole_number},
+    {"churn", "a number from 0 to 1", fraction},
+    {"max_page_bytes", "a size of 4KiB or more", page_bytes},
+    {"request_timeout", "a duration of 1ms or more", timeout},
+    {"body_idle_timeout", "a duration of 1ms or more", timeout},
+    {"body_timeout", "a duration of 1ms or more", timeout},
+};
+
 // Each adapter setting that does not read falls back to its default, warned.
-void check_settings(SourceConfig& s) {
+void check_settings(SourceConfig& s, const AdapterType& type) {
   check_page_size(s);
-  auto check = [&](const char* key, const char* expected, auto valid) {
+  const auto options = type.keys().options;
+  for (const auto& check : kSettingChecks) {
+    if (std::find(options.begin(), options.end(), check.key) == options.end()) continue;
+    const std::string key(check.key);
     const auto text = s.setting(key);
-    if (!text || valid(*text)) return;
-    s.warnings.push_back(fmt::format("{} \"{}\" is not {}: the default is used", key, *text, expected));
+    if (!text || check.valid(*text)) continue;
+    s.warnings.push_back(fmt::format("{} \"{}\" is not {}: the default is used", key, *text, check.expected));
     drop_setting(s, key);
-  };
-  const auto whole = [](const std::string& t) {
-    auto n = parse_int_text(t);
-    return n && *n >= 0;
-  };
-  const auto duration = [](const std::string& t) {
-    auto d = parse_duration(t);
-    return d.value && *d.value >= std::chrono::milliseconds(1);
-  };
-  if (s.type == "faker") {
-    check("total_devices", "a whole number", whole);
-    check("seed", "a whole number", whole);
-    check("first_slot", "a whole number", whole);
-    check("churn", "a number from 0 to 1", [](const std::string& t) {
-      char* end = nullptr;
-      const double d = std::strtod(t.c_str(), &end);
-      return !t.empty() && end == t.c_str() + t.size() && d >= 0 && d <= 1;
-    });
-    return;
   }
-  check("max_page_bytes", "a size of 4KiB or more", [](const std::string& t) {
-    auto n = parse_size_text(t);
-    return n && *n >= 4096;
-  });
-  for (const char* key : {"request_timeout", "body_idle_timeout", "body_timeout"})
-    check(key, "a duration of 1ms or more", duration);
 }
 
 // What the HTTPS sources cannot run without: an http(s) URL with a host.
@@ -359,56 +396,17 @@ std::string check_endpoint(SourceConfig& s) {
 
 }  // namespace
 
-bool is_known_source_type(std::string_view type) {
-  return type == "armis" || type == "netbox" || type == "faker";
-}
-
-PageSizeLimits page_size_limits(std::string_view type) {
-  if (type == "netbox") return {100, 10'000};  // NetBox caps at its MAX_PAGE_SIZE (1000) by default
-  if (type == "faker") return {1000, 100'000};
-  return {100, 100'000};                       // Armis
-}
-
 std::optional<std::string> SourceConfig::setting(const std::string& key) const {
   if (auto it = options.find(key); it != options.end()) return it->second;
   if (auto it = credentials.find(key); it != credentials.end()) return it->second;
   return std::nullopt;
 }
 
-std::optional<bool> parse_bool_text(std::string_view t) {
-  if (t == "true" || t == "TRUE" || t == "True" || t == "1" || t == "yes") return true;
-  if (t == "false" || t == "FALSE" || t == "False" || t == "0" || t == "no" || t.empty()) return false;
-  return std::nullopt;
-}
-
-std::optional<std::int64_t> parse_int_text(std::string_view t) {
-  std::int64_t n = 0;
-  auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
-  if (ec != std::errc() || p != t.data() + t.size() || t.empty()) return std::nullopt;
-  return n;
-}
-
-std::optional<std::uint64_t> parse_size_text(std::string_view text) {
-  std::uint64_t value = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || p == text.data()) return std::nullopt;
-  std::string unit(p, text.data() + text.size());
-  for (auto& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::uint64_t mult = 0;
-  if (unit.empty() || unit == "b") mult = 1;
-  else if (unit == "k" || unit == "kb" || unit == "kib") mult = 1ull << 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") mult = 1ull << 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") mult = 1ull << 30;
-  else return std::nullopt;
-  if (value > UINT64_MAX / mult) return std::nullopt;
-  return value * mult;
-}
-
 std::string validate_cidr(std::string_view text) {
   const auto slash = text.find('/');
   if (slash == std::string_view::npos) return fmt::format("\"{}\" is not a CIDR (no /prefix)", text);
   const std::string addr(text.substr(0, slash));
-  const auto bits = parse_int_text(text.substr(slash + 1));
+  const auto bits = base::parse_int_text(text.substr(slash + 1));
   unsigned char buf[16];
   int max = 0;
   if (::inet_pton(AF_INET, addr.c_str(), buf) == 1) max = 32;
@@ -419,6 +417,64 @@ std::string validate_cidr(std::string_view text) {
   return {};
 }
 
+namespace {
+
+// The sources object of a parsed config_json, and the top-level default poll
+// interval; null when there are none or the document is unusable (`fatal`).
+const json::object* sources_object(const json::value& doc, SourcesConfig& out,
+                                   std::chrono::nanoseconds& default_poll) {
+  if (!doc.is_object()) {
+    out.fatal = "config_json must be a JSON object, not " + kind(doc);
+    return nullptr;
+  }
+  const auto& root = doc.get_object();
+  if (const auto* p = root.if_contains("poll_interval"); p && !p->is_null()) {
+    std::string why;
+    if (auto d = top_level_duration(*p, why)) default_poll = *d;
+    else out.warnings.push_back("config_json: poll_interval " + why + ": sources without one keep their default");
+  }
+  const auto* sources = root.if_contains("sources");
+  if (!sources || sources->is_null()) return nullptr;
+  if (!sources->is_object()) {
+    out.fatal = "config_json: sources must be an object, not " + kind(*sources);
+    return nullptr;
+  }
+  return &sources->get_object();
+}
+
+// One source: read, run by a type this agent has, its settings checked;
+// else an error or a warning saying why not.
+void add_source(SourcesConfig& out, const std::string& name, const json::value& v,
+                std::chrono::nanoseconds default_poll) {
+  if (!v.is_object()) {
+    out.errors.push_back(fmt::format("source \"{}\" skipped: must be an object, not {}", name, kind(v)));
+    return;
+  }
+  SourceConfig source;
+  source.name = name;
+  SourceReader reader(source, default_poll);
+  if (!reader.read(v.get_object())) {
+    out.errors.push_back(fmt::format("source \"{}\" skipped: {} {}", name, reader.err.key, reader.err.why));
+    return;
+  }
+  const auto* type = find_adapter_type(source.type);
+  if (!type) {
+    out.warnings.push_back(fmt::format("source \"{}\" not run: type \"{}\" is not one this agent runs ({})", name,
+                                       source.type, adapter_type_list()));
+    return;
+  }
+  check_settings(source, *type);
+  if (type->keys().endpoint) {
+    if (auto why = check_endpoint(source); !why.empty()) {
+      out.errors.push_back(fmt::format("source \"{}\" skipped: endpoint {}", name, why));
+      return;
+    }
+  }
+  out.sources.push_back(std::move(source));
+}
+
+}  // namespace
+
 SourcesConfig parse_sources(std::string_view config_json) {
   SourcesConfig out;
   if (config_json.empty()) return out;
@@ -428,50 +484,9 @@ SourcesConfig parse_sources(std::string_view config_json) {
     out.fatal = "config_json is not valid JSON: " + ec.message();
     return out;
   }
-  if (!doc.is_object()) {
-    out.fatal = "config_json must be a JSON object, not " + kind(doc);
-    return out;
-  }
-  const auto& root = doc.get_object();
   std::chrono::nanoseconds default_poll{0};
-  if (const auto* p = root.if_contains("poll_interval"); p && !p->is_null()) {
-    std::string why;
-    if (auto d = top_level_duration(*p, why)) default_poll = *d;
-    else out.warnings.push_back("config_json: poll_interval " + why + ": sources without one keep their default");
-  }
-  const auto* sources = root.if_contains("sources");
-  if (!sources || sources->is_null()) return out;
-  if (!sources->is_object()) {
-    out.fatal = "config_json: sources must be an object, not " + kind(*sources);
-    return out;
-  }
-  for (const auto& kv : sources->get_object()) {
-    const std::string name(kv.key());
-    if (!kv.value().is_object()) {
-      out.errors.push_back(fmt::format("source \"{}\" skipped: must be an object, not {}", name, kind(kv.value())));
-      continue;
-    }
-    SourceConfig source;
-    source.name = name;
-    SourceReader reader(source, default_poll);
-    if (!reader.read(kv.value().get_object())) {
-      out.errors.push_back(fmt::format("source \"{}\" skipped: {} {}", name, reader.err.key, reader.err.why));
-      continue;
-    }
-    if (!is_known_source_type(source.type)) {
-      out.warnings.push_back(fmt::format("source \"{}\" not run: type \"{}\" is not one this agent runs "
-                                         "(armis, netbox, faker)", name, source.type));
-      continue;
-    }
-    check_settings(source);
-    if (source.type != "faker") {
-      if (auto why = check_endpoint(source); !why.empty()) {
-        out.errors.push_back(fmt::format("source \"{}\" skipped: endpoint {}", name, why));
-        continue;
-      }
-    }
-    out.sources.push_back(std::move(source));
-  }
+  if (const auto* sources = sources_object(doc, out, default_poll))
+    for (const auto& kv : *sources) add_source(out, std::string(kv.key()), kv.value(), default_poll);
   return out;
 }
 

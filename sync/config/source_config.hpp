@@ -27,7 +27,7 @@ struct QueryConfig {
 
 struct SourceConfig {
   std::string name;  // the key under "sources"
-  std::string type;  // armis | netbox | faker (trimmed, lower case)
+  std::string type;  // armis | netbox | faker (trimmed, lower case; sync/adapters/registry)
   std::string endpoint, prefix, agent_id, gateway_id, partition, custom_field, sync_service_id;
   std::map<std::string, std::string> credentials;  // never logged
   std::vector<QueryConfig> queries;
@@ -63,23 +63,7 @@ struct SourcesConfig {
 
 SourcesConfig parse_sources(std::string_view config_json);
 
-// Lenient scalars: "true"/"false"/"1"/"0"/"yes"/"no", integers as text.
-std::optional<bool> parse_bool_text(std::string_view text);
-std::optional<std::int64_t> parse_int_text(std::string_view text);
-
-// "3145728", "512KB", "3MiB", "2GB" (K/M/G are powers of 1024).
-std::optional<std::uint64_t> parse_size_text(std::string_view text);
-
 // "10.0.0.0/8", "fd00::/8": empty when valid, else why not.
 std::string validate_cidr(std::string_view text);
-
-// The source types this agent runs.
-bool is_known_source_type(std::string_view type);
-
-// Devices per request: the default and the most a source type accepts.
-struct PageSizeLimits {
-  std::size_t default_size, max_size;
-};
-PageSizeLimits page_size_limits(std::string_view type);
 
 }  // namespace sr::sync

@@ -47,17 +47,10 @@ struct DeviceUpdate {
 
 using DeviceBatch = std::vector<DeviceUpdate>;
 
-// Appends `s` as a JSON string literal (quotes included). Text is passed
-// through as UTF-8; control characters, quotes and backslashes are escaped.
-void append_json_string(std::string& out, std::string_view s);
-
 // Appends the device as a JSON object *without* its closing brace, so the
 // run's sync_meta can follow once the run is complete (see chunk_message).
-// Empty optional fields are left out.
+// Empty optional fields are left out. Keys and string escaping are the
+// contract's (contract/device_json.hpp).
 void append_device_body(std::string& out, const DeviceUpdate& d);
-
-// "2026-11-25T11:31:58.123456789Z" for a Unix time in nanoseconds.
-std::string rfc3339_nanos(std::int64_t unix_ns);
-std::int64_t unix_now_ns();
 
 }  // namespace sr::sync

@@ -1,6 +1,6 @@
 #include "sync/pipeline/chunk.hpp"
 
-#include "sync/device/device_update.hpp"
+#include "contract/device_json.hpp"
 
 #include <fmt/format.h>
 
@@ -10,9 +10,9 @@ namespace sr::sync {
 
 void append_sync_meta(std::string& out, const SyncMeta& m) {
   out += ",\"sync_meta\":{\"sync_service_id\":";
-  append_json_string(out, m.sync_service_id);
+  contract::append_json_string(out, m.sync_service_id);
   out += ",\"sync_run_id\":";
-  append_json_string(out, m.sync_run_id);
+  contract::append_json_string(out, m.sync_run_id);
   fmt::format_to(std::back_inserter(out),
                  ",\"chunk_index\":{},\"total_chunks\":{},\"total_devices\":{},\"is_final\":{}}}}}",
                  m.chunk_index, m.total_chunks, m.total_devices, m.is_final());

@@ -1,45 +1,19 @@
 #include "sync/pipeline/chunker.hpp"
 
-#include "sync/config/source_config.hpp"
-
-#include <fmt/format.h>
+#include "base/env_knob.hpp"
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cstdlib>
 #include <utility>
 
 namespace sr::sync {
 
-
 ChunkLimits ChunkLimits::from_environment(std::vector<std::string>& warnings) {
+  using base::env_knob, base::KnobUnit;
   ChunkLimits limits;
-  if (const char* v = std::getenv("SWEEP_RESULTS_MAX_CHUNK_BYTES"); v && *v) {
-    if (auto n = parse_size_text(v)) {
-      limits.max_bytes = std::clamp<std::size_t>(*n, kMinBytes, kMaxBytes);
-      if (limits.max_bytes != *n)
-        warnings.push_back(fmt::format("SWEEP_RESULTS_MAX_CHUNK_BYTES={} is outside {}..{}: using {}",
-                                       v, kMinBytes, kMaxBytes, limits.max_bytes));
-    } else {
-      warnings.push_back(fmt::format("SWEEP_RESULTS_MAX_CHUNK_BYTES=\"{}\" is not a size: using {}", v,
-                                     limits.max_bytes));
-    }
-  }
-  if (const char* v = std::getenv("SWEEP_RESULTS_MAX_HOSTS_PER_CHUNK"); v && *v) {
-    std::size_t n = 0;
-    const std::string_view s(v);
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-    if (ec == std::errc() && p == s.data() + s.size()) {
-      limits.max_entries = std::max(n, kMinEntries);
-      if (limits.max_entries != n)
-        warnings.push_back(fmt::format("SWEEP_RESULTS_MAX_HOSTS_PER_CHUNK={} is below {}: using {}", v,
-                                       kMinEntries, kMinEntries));
-    } else {
-      warnings.push_back(fmt::format("SWEEP_RESULTS_MAX_HOSTS_PER_CHUNK=\"{}\" is not a number: using {}",
-                                     v, limits.max_entries));
-    }
-  }
+  limits.max_bytes = env_knob("SWEEP_RESULTS_MAX_CHUNK_BYTES", KnobUnit::bytes, {kMinBytes, kMaxBytes},
+                              limits.max_bytes, warnings);
+  limits.max_entries = env_knob("SWEEP_RESULTS_MAX_HOSTS_PER_CHUNK", KnobUnit::count, {kMinEntries},
+                                limits.max_entries, warnings);
   return limits;
 }
 

@@ -43,8 +43,8 @@ bool owner_alive(const fs::path& file) {
 SpoolStore::SpoolStore(SpoolOptions options, bool temporary)
     : options_(std::move(options)), dir_(options_.dir), temporary_(temporary) {}
 
-net::Expected<std::shared_ptr<SpoolStore>> SpoolStore::open(SpoolOptions options) {
-  using Result = net::Expected<std::shared_ptr<SpoolStore>>;
+base::Expected<std::shared_ptr<SpoolStore>> SpoolStore::open(SpoolOptions options) {
+  using Result = base::Expected<std::shared_ptr<SpoolStore>>;
   bool temporary = false;
   if (options.dir.empty()) {
     const char* tmp = std::getenv("TMPDIR");
@@ -136,8 +136,8 @@ std::string RunSpool::add(ChunkData&& chunk) {
   return {};
 }
 
-net::Expected<ChunkData> RunSpool::read(std::size_t i) const {
-  using Result = net::Expected<ChunkData>;
+base::Expected<ChunkData> RunSpool::read(std::size_t i) const {
+  using Result = base::Expected<ChunkData>;
   ChunkData out;
   if (auto err = read_into(i, out); !err.empty()) return Result::failure(std::move(err));
   return out;

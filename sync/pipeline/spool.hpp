@@ -8,7 +8,7 @@
 // keeps a five-million-device inventory out of RAM.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 #include "sync/pipeline/chunk.hpp"
 
 #include <atomic>
@@ -31,7 +31,7 @@ class SpoolStore {
   // Creates the directory (0700) and removes chunk files a crash left
   // behind: a restarted agent runs every source at once, so a fresh snapshot
   // replaces them; resending stale runs would only duplicate.
-  static net::Expected<std::shared_ptr<SpoolStore>> open(SpoolOptions options);
+  static base::Expected<std::shared_ptr<SpoolStore>> open(SpoolOptions options);
   ~SpoolStore();  // removes the directory if it was a temporary one
 
   const std::filesystem::path& dir() const noexcept { return dir_; }
@@ -69,7 +69,7 @@ class RunSpool {
   // caller to reuse.
   std::string add(ChunkData&& chunk);
   // Chunk i, from memory or from the file.
-  net::Expected<ChunkData> read(std::size_t i) const;
+  base::Expected<ChunkData> read(std::size_t i) const;
   // The same into `into`, reusing its buffer: "" or what went wrong.
   std::string read_into(std::size_t i, ChunkData& into) const;
 

@@ -22,6 +22,4 @@ struct CompletedRun {
 
 using RunHandler = std::function<void(std::shared_ptr<CompletedRun>)>;
 
-std::string new_uuid_v4();
-
 }  // namespace sr::sync

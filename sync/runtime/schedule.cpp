@@ -1,6 +1,6 @@
 #include "sync/runtime/schedule.hpp"
 
-#include "sync/device/splitmix.hpp"
+#include "base/splitmix.hpp"
 
 #include <algorithm>
 
@@ -25,7 +25,7 @@ Schedule::Duration Schedule::jitter_for(const Ticker& t) const {
   const auto span = std::min(Duration(static_cast<Duration::rep>(static_cast<double>(t.every.count()) * jitter_)),
                              kMaxJitter);
   if (span.count() <= 0) return Duration(0);
-  const auto r = splitmix(seed_ ^ splitmix(static_cast<std::uint64_t>(t.every.count()) + t.k));
+  const auto r = base::splitmix(seed_ ^ base::splitmix(static_cast<std::uint64_t>(t.every.count()) + t.k));
   return Duration(static_cast<Duration::rep>(r % static_cast<std::uint64_t>(span.count())));
 }
 

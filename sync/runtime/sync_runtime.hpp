@@ -1,7 +1,8 @@
 // The embedded sync runtime: one runner per configured source, each a
-// coroutine on its own strand of the shared io_context. A run streams the
-// adapter's DeviceUpdate batches through a bounded channel into the chunker
-// and the run spool; a completed run goes to the RunHandler (the sender).
+// coroutine on its own strand of the shared io_context. A run (a SourceRun,
+// source_run.hpp) streams the adapter's DeviceUpdate batches through a
+// bounded channel into the chunker and the run spool; a completed run goes
+// to the RunHandler (the agent's sender).
 //
 // apply() reconciles the running set with a new config: unchanged sources
 // keep running, changed ones restart, removed ones stop (their in-flight run
@@ -27,6 +28,8 @@
 #include <string>
 
 namespace sr::sync {
+
+struct RunInfo;  // sync/adapters/adapter.hpp
 
 struct RuntimeOptions {
   std::string agent_id, partition, gateway_id;  // defaults for sources without their own
@@ -73,6 +76,7 @@ class SyncRuntime {
   boost::asio::awaitable<void> runner_loop(std::shared_ptr<Runner> r);
   void spawn_run(const std::shared_ptr<Runner>& r);
   boost::asio::awaitable<void> run_once(std::shared_ptr<Runner> r);
+  RunInfo run_info(Runner& r) const;  // counts the run
   void stop_runner(const std::string& name);
   void coroutine_started();
   void coroutine_ended();

@@ -11,6 +11,16 @@
 
 namespace sr::sync {
 
+struct RunOutcome;  // sync/adapters/adapter.hpp
+
+// What the runtime measured of a run, beside the adapter's outcome.
+struct RunMeasures {
+  double seconds = 0;
+  std::uint64_t devices = 0, chunks = 0;  // spooled
+  std::uint64_t filtered = 0;             // dropped by network_blacklist
+  std::int64_t ended_unix = 0;
+};
+
 struct SourceStats {
   std::string type;
   // Runs.
@@ -38,6 +48,11 @@ struct SourceStats {
   // Config: fallbacks taken reading the source, and sources it may collide
   // with; refreshed on every config applied.
   std::vector<std::string> warnings;
+
+  // A run starts: it is in flight, its progress counted from zero.
+  void run_started();
+  // A run ended: completed (ok or partial) or failed, as `outcome` says.
+  void record(const RunOutcome& outcome, const RunMeasures& run);
 };
 
 class SyncStats {

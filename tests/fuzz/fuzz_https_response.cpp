@@ -5,7 +5,7 @@
 // about parsing, the trust checks have their own tests.
 //   SR_FUZZ_PKI: a tools/gen-certs --test-set directory (tools/fuzz sets it)
 #include "net/https/client.hpp"
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -39,8 +39,8 @@ struct Harness {
   Harness() {
     const char* pki = std::getenv("SR_FUZZ_PKI");
     const std::string dir = pki ? pki : "build-fuzz/pki";
-    auto cert = sr::net::read_file(dir + "/test/https-server.pem");
-    auto key = sr::net::read_file(dir + "/test/https-server.key");
+    auto cert = sr::base::read_file(dir + "/test/https-server.pem");
+    auto key = sr::base::read_file(dir + "/test/https-server.key");
     if (!cert || !key) {
       std::cerr << "fuzz_https_response: no test PKI in " << dir << " (set SR_FUZZ_PKI)\n";
       std::abort();

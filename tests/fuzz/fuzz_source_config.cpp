@@ -1,5 +1,7 @@
 // config_json as the gateway sends it: parse_sources, every setting a
 // source may look up and the identifier-collision check must hold on any input.
+#include "base/text/scalars.hpp"
+#include "base/text/size.hpp"
 #include "sync/config/identifier_collisions.hpp"
 #include "sync/config/source_config.hpp"
 
@@ -15,9 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                             "total_devices", "seed", "churn", "first_slot"})
       (void)s.setting(key);
   (void)sr::sync::identifier_collisions(parsed.sources, "default");
-  (void)sr::sync::parse_bool_text(text);
-  (void)sr::sync::parse_int_text(text);
-  (void)sr::sync::parse_size_text(text);
+  (void)sr::base::parse_bool_text(text);
+  (void)sr::base::parse_int_text(text);
+  (void)sr::base::parse_size_text(text);
   (void)sr::sync::validate_cidr(text);
   return 0;
 }

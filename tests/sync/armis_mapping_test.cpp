@@ -99,6 +99,26 @@ TEST_CASE("expiration_utc in the forms Armis writes", "[sync][armis]") {
   CHECK(parse_expiration("2026-11-25T16:00:00.123456+00:00") == base);
   CHECK(parse_expiration("2026-11-25T16:00:00Z") == base);
   CHECK(parse_expiration("2026-11-25T17:00:00+01:00") == base);
+  CHECK(parse_expiration("2026-11-25T11:30:00-04:30") == base);
+  CHECK(parse_expiration("2026-11-25T16:00:00") == base);  // no zone: UTC
   CHECK_FALSE(parse_expiration("tomorrow"));
   CHECK_FALSE(parse_expiration("2026-13-25T16:00:00Z"));
+}
+
+TEST_CASE("an expiration_utc the clock cannot hold, or garbage, is none", "[sync][armis]") {
+  // Year 9999 overflowed system_clock's nanoseconds (the renewal time came out
+  // in the past, or anywhere); the same years as Retry-After's dates are read.
+  CHECK_FALSE(parse_expiration("9999-12-31T23:59:59Z"));
+  CHECK_FALSE(parse_expiration("2201-01-01T00:00:00Z"));
+  CHECK_FALSE(parse_expiration("1899-12-31T23:59:59Z"));
+  CHECK_FALSE(parse_expiration("0000-01-01T00:00:00Z"));
+  CHECK(parse_expiration("2200-12-31T23:59:59Z"));
+  CHECK(parse_expiration("1900-01-01T00:00:00Z"));
+  for (const char* garbage : {"", "2026", "2026-11-25", "2026-11-25 16:00:00Z", "-026-11-25T16:00:00Z",
+                              "2026-11-25T16:00:00+1:00", "2026-11-25T16:00:00+99:00", "2026-11-25T16:00:00+0a:00",
+                              "2026-11-25T25:00:00Z", "2026-11-25T16:60:00Z", "2026-02-30T16:00:00Z",
+                              "2026-11-25T16:00:00Zjunk", " 2026-11-25T16:00:00Z", "+2026-11-25T16:00:00Z"}) {
+    CAPTURE(garbage);
+    CHECK_FALSE(parse_expiration(garbage));
+  }
 }

@@ -3,7 +3,7 @@
 // and server faults are retried, broken pages fail the run with a reason,
 // and one failing source never hurts another running beside it.
 #include "sync/adapters/armis/armis_source.hpp"
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tests/sync/adapter_harness.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
@@ -54,7 +54,7 @@ Outcome run_source(const SourceConfig& source) { return sr::test::run_source_onc
 
 // The inventory's IPs in epoch 0: what a complete run must deliver.
 std::set<std::string> inventory_ips(std::uint64_t n) {
-  faker::Inventory inv({n, 7, 0.05});
+  sr::contract::faker::Inventory inv({n, 7, 0.05});
   std::set<std::string> ips;
   for (std::uint64_t i = 0; i < n; ++i) ips.insert(inv.ip_of(i, 0));
   return ips;

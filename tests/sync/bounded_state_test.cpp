@@ -3,7 +3,7 @@
 // can be, measured in heap bytes per device (glibc's mallinfo2) against the
 // node-based maps they replaced; and a cap past which the store refuses.
 #include "sync/adapters/armis/merge_store.hpp"
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "sync/adapters/netbox/seen_devices.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -39,7 +39,7 @@ std::size_t heap_in_use() {
 }
 
 // An Armis device as the fake Armis API describes device `i` (one MAC).
-armis::ArmisDevice armis_device(const faker::Inventory& inv, std::uint64_t i) {
+armis::ArmisDevice armis_device(const sr::contract::faker::Inventory& inv, std::uint64_t i) {
   auto f = inv.device(i, 0, false);
   armis::ArmisDevice d;
   d.id = static_cast<std::int64_t>(f.id);
@@ -95,7 +95,7 @@ TEST_CASE("a merged Armis device survives its compact form", "[sync][armis][boun
 
 TEST_CASE("the merge store merges by id up to its cap, then refuses new devices and keeps merging held ones",
           "[sync][armis][bound]") {
-  const faker::Inventory inv({1000, 3, 0.05});
+  const sr::contract::faker::Inventory inv({1000, 3, 0.05});
   armis::MergeStore store({"q1", "q2"}, 100);
   std::uint64_t refused = 0;
   for (std::uint64_t i = 0; i < 300; ++i) {
@@ -127,7 +127,7 @@ TEST_CASE("the merge store merges by id up to its cap, then refuses new devices 
 
 TEST_CASE("bytes per device: the Armis merge store against the node map it replaced",
           "[sync][armis][bound][measure]") {
-  const faker::Inventory inv({kMeasured, 3, 0.05});
+  const sr::contract::faker::Inventory inv({kMeasured, 3, 0.05});
   std::size_t before_bytes = 0, after_bytes = 0;
   {
     const auto start = heap_in_use();
@@ -194,7 +194,7 @@ TEST_CASE("NetBox seen lists: 25 bytes a device, IPs as sent, last IP per id win
 TEST_CASE("bytes per device: NetBox's seen list against the std::map it replaced",
           "[sync][netbox][bound][measure]") {
   std::size_t before_bytes = 0, after_bytes = 0;
-  auto ip = [](std::uint64_t i) { return faker::slot_ip(i); };
+  auto ip = [](std::uint64_t i) { return sr::contract::faker::slot_ip(i); };
   {
     const auto start = heap_in_use();
     std::map<std::int64_t, std::string> seen;  // before
@@ -238,7 +238,7 @@ TEST_CASE("stress: 25x past the merge cap, the store's heap and the RSS stay at 
           "[sync][armis][bound][stress]") {
   // Bound: 20,000 held devices at ~210 B each (~4 MB); 500,000 offered.
   constexpr std::uint64_t kCap = 20'000, kOffered = 500'000;
-  const faker::Inventory inv({kOffered, 5, 0.05});
+  const sr::contract::faker::Inventory inv({kOffered, 5, 0.05});
   const auto fds = open_fds();
   ::malloc_trim(0);  // the measurements above freed ~250 MB: give it back, so RSS shows growth
   const auto rss_before = vm_rss_kib();

@@ -1,6 +1,6 @@
 // The faker inventory: deterministic by seed, unique IPs, churn by share,
 // realistic field sizes; and its mapping as a source.
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "sync/adapters/faker/faker_source.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +12,7 @@
 
 using namespace sr::sync;
 using namespace sr::sync::faker;
+using namespace sr::contract::faker;
 
 TEST_CASE("same seed, same inventory; another seed, another", "[sync][faker]") {
   Inventory a({1000, 7, 0.05}), b({1000, 7, 0.05}), c({1000, 8, 0.05});

@@ -1,7 +1,7 @@
 // The NetBox adapter against the fake NetBox API over real HTTPS: complete
 // inventories, both token styles, absolute and relative next links, retries,
 // and retractions after a complete run only.
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "sync/adapters/netbox/netbox_source.hpp"
 #include "sync/adapters/netbox/seen_devices.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -46,7 +46,7 @@ sr::test::RunResult run_source(const SourceConfig& source,
 }
 
 std::set<std::string> expected_ips(std::uint64_t n) {
-  faker::Inventory inv({n, 11, 0.05});
+  sr::contract::faker::Inventory inv({n, 11, 0.05});
   std::set<std::string> ips;
   for (std::uint64_t i = 0; i < n; ++i) ips.insert(sr::fake::netbox_ip(inv, i, 0));
   return ips;

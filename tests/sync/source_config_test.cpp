@@ -2,7 +2,11 @@
 // others, errors name the source and the key, credentials never echoed.
 #include "sync/config/source_config.hpp"
 
+#include "contract/source_keys.hpp"
+#include "sync/adapters/registry.hpp"
+
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 using namespace sr::sync;
 using namespace std::chrono_literals;
@@ -192,18 +196,8 @@ TEST_CASE("the fingerprint changes with any key and with the default interval", 
   CHECK(base != fp(R"({"poll_interval":"1m","sources":{"f":{"type":"faker","seed":1}}})"));
 }
 
-TEST_CASE("sizes, booleans, integers and CIDRs as text", "[sync][config]") {
-  CHECK(parse_size_text("3145728") == 3145728u);
-  CHECK(parse_size_text("512KB") == 512u * 1024);
-  CHECK(parse_size_text("3MiB") == 3u << 20);
-  CHECK(parse_size_text("2GB") == 2ull << 30);
-  CHECK_FALSE(parse_size_text("3 MB"));
-  CHECK_FALSE(parse_size_text("MB"));
-  CHECK(parse_bool_text("True") == true);
-  CHECK(parse_bool_text("0") == false);
-  CHECK_FALSE(parse_bool_text("maybe"));
-  CHECK(parse_int_text("-5") == -5);
-  CHECK_FALSE(parse_int_text("5x"));
+// Sizes, booleans and integers as text are base's (tests/base/text_test.cpp).
+TEST_CASE("CIDRs as text", "[sync][config]") {
   CHECK(validate_cidr("192.168.0.0/16").empty());
   CHECK(validate_cidr("::/0").empty());
   CHECK(validate_cidr("10.0.0.0") == "\"10.0.0.0\" is not a CIDR (no /prefix)");
@@ -226,4 +220,35 @@ TEST_CASE("the adapters' memory caps are read as top-level keys, not warned as u
   CHECK(dc->setting("max_seen_devices") == "2000");
   CHECK(hq->warnings.empty());
   CHECK(dc->warnings.empty());
+}
+
+TEST_CASE("every key of the contract's common schema has a reader", "[sync][config]") {
+  std::string source = R"("type":"faker")";
+  for (auto key : sr::contract::common_source_keys())
+    if (key != "type") source += fmt::format(R"(,"{}":null)", key);
+  auto c = parse_sources(R"({"sources":{"f":{)" + source + "}}}");
+  REQUIRE(c.sources.size() == 1);
+  CHECK(c.sources[0].warnings.empty());
+  // Each type's options are taken as settings, never warned as unknown.
+  for (const auto& type : sr::contract::source_types())
+    for (auto key : type.options) {
+      auto one = parse_sources(fmt::format(R"({{"sources":{{"f":{{"type":"faker","{}":"1"}}}}}})", key));
+      REQUIRE(one.sources.size() == 1);
+      CHECK(one.sources[0].options.count(std::string(key)) == 1);
+    }
+}
+
+TEST_CASE("the registry runs exactly the contract's source types", "[sync][config]") {
+  REQUIRE(adapter_types().size() == sr::contract::source_types().size());
+  for (const auto& type : adapter_types()) {
+    CAPTURE(type.type);
+    REQUIRE(sr::contract::find_source_type(type.type) != nullptr);
+    CHECK(&type.keys() == sr::contract::find_source_type(type.type));
+    CHECK(find_adapter_type(type.type) == &type);
+    CHECK(type.page_size.default_size <= type.page_size.max_size);
+  }
+  CHECK(adapter_type_list() == sr::contract::source_type_list());
+  CHECK(find_adapter_type("Armis") == nullptr);  // the config parser lower-cases first
+  CHECK(page_size_limits("netbox").max_size == 10'000);
+  CHECK(page_size_limits("unknown").max_size == page_size_limits("armis").max_size);
 }

@@ -3,6 +3,7 @@
 // limit, blacklist, a broken source never stops another. Waits are on
 // events (handler calls, counters) with a bound, never on the clock.
 #include "sync/pipeline/chunk.hpp"
+#include "sync/adapters/adapter.hpp"
 #include "sync/runtime/sync_runtime.hpp"
 #include "net/io_pool.hpp"
 #include "tests/support/wait.hpp"
@@ -211,6 +212,42 @@ TEST_CASE("devices past a source's memory cap are a counter per source", "[sync]
   CHECK(page.find("# TYPE serviceradar_sync_devices_over_cap_total counter\n") != std::string::npos);
   CHECK(page.find("serviceradar_sync_devices_over_cap_total{source=\"dc1\"} 3000\n") != std::string::npos);
   CHECK(page.find("serviceradar_sync_devices_over_cap_total{source=\"lab\"} 0\n") != std::string::npos);
+}
+
+TEST_CASE("a source's stats record how each run ended", "[sync][runtime][stats]") {
+  SourceStats s;
+  s.run_started();
+  CHECK(s.running);
+  CHECK(s.runs_started == 1);
+  auto partial = RunOutcome::completed(2);
+  partial.retries = {3, std::chrono::milliseconds(1500)};
+  s.record(partial, RunMeasures{1.5, 40, 2, 5, 1'700'000'000});
+  CHECK_FALSE(s.running);
+  CHECK(s.last_result == "partial");
+  CHECK(s.last_completed());
+  CHECK(s.runs_succeeded == 1);
+  CHECK(s.last_devices == 40);
+  CHECK(s.devices_total == 40);
+  CHECK(s.chunks_total == 2);
+  CHECK(s.filtered_total == 5);
+  CHECK(s.skipped_total == 2);
+  CHECK(s.retries_total == 3);
+  CHECK(s.retry_wait_seconds_total == 1.5);
+  CHECK(s.last_run_unix == 1'700'000'000);
+
+  s.run_started();
+  s.record(RunOutcome::failed("auth", "401 from the API", 401), RunMeasures{0.25, 0, 0, 1, 1'700'000'060});
+  CHECK(s.last_result == "failed");
+  CHECK_FALSE(s.last_completed());
+  CHECK(s.runs_failed == 1);
+  CHECK(s.last_error == "401 from the API");
+  CHECK(s.last_stage == "auth");
+  CHECK(s.last_http_status == 401);
+  CHECK(s.last_devices == 40);   // a failed run leaves the last complete run's figures
+  CHECK(s.devices_total == 40);
+  CHECK(s.filtered_total == 6);  // counted whatever the outcome
+  CHECK(s.last_duration_seconds == 0.25);
+  CHECK(s.run_seconds_total == 1.5);
 }
 
 // The agent stopping just as its first config arrives: stop() ran between a

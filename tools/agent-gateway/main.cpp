@@ -1,21 +1,22 @@
 // agent-gateway: the reference ServiceRadar agent-gateway for tests, the demo
 // and benchmarks. See tools/agent-gateway/README.md.
+#include "base/clock.hpp"
+#include "base/env_knob.hpp"
+#include "base/log/logger.hpp"
+#include "base/process_hardening.hpp"
+#include "base/read_file.hpp"
+#include "base/text/size.hpp"
 #include "net/http/server.hpp"
 #include "net/io_pool.hpp"
-#include "net/read_file.hpp"
 #include "tools/agent-gateway/admin/admin_auth.hpp"
 #include "tools/agent-gateway/admin/admin_routes.hpp"
 #include "tools/agent-gateway/admin/source_routes.hpp"
-#include "tools/agent-gateway/config/size_suffix.hpp"
-#include "tools/agent-gateway/gateway_service.hpp"
-#include "tools/agent-gateway/log.hpp"
+#include "tools/agent-gateway/service/gateway_service.hpp"
 #include "tools/agent-gateway/status/inventory_view.hpp"
 #include "tools/agent-gateway/status/status_page.hpp"
-#include "tools/agent-gateway/unix_clock.hpp"
 
 #include <malloc.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
+#include <fmt/format.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -39,7 +40,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <mutex>
@@ -50,6 +51,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace po = boost::program_options;
+namespace log = sr::log;
 using namespace sr::gateway;
 
 struct Flags {
@@ -65,9 +67,7 @@ struct Flags {
 
 constexpr int kUsage = 64;
 
-std::optional<Flags> parse_flags(int argc, char** argv) {
-  Flags f;
-  po::options_description opts("Options");
+void describe_paths(po::options_description& opts, Flags& f) {
   opts.add_options()
     ("help,h", "print this help and exit")
     ("listen", po::value(&f.listen)->default_value("127.0.0.1:50052"),
@@ -92,10 +92,15 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("sink-dir", po::value(&f.sink_dir),
      "optional raw record of accepted streams: <tenant>/<agent>-<seq>.ndjson each (tests, debugging)")
     ("gateway-id", po::value(&f.gateway.gateway_id)->default_value("agent-gateway-ref"),
-     "gateway_id sent in Hello answers")
-    ("heartbeat-interval", po::value(&f.gateway.heartbeat_interval_sec)->default_value(30),
+     "gateway_id sent in Hello answers");
+}
+
+void describe_tuning(po::options_description& opts, Flags& f) {
+  auto& g = f.gateway;
+  opts.add_options()
+    ("heartbeat-interval", po::value(&g.intervals.heartbeat_interval_sec)->default_value(30),
      "heartbeat_interval_sec sent to agents")
-    ("config-poll-interval", po::value(&f.gateway.config_poll_interval_sec)->default_value(300),
+    ("config-poll-interval", po::value(&g.intervals.config_poll_interval_sec)->default_value(300),
      "config_poll_interval_sec sent to agents")
     ("store-poll-ms", po::value(&f.store_poll_ms)->default_value(1000),
      "how often the config store is checked for edits")
@@ -104,9 +109,9 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("ingest-delay-ms", po::value(&f.ingest_delay_ms)->default_value(0),
      "test hook: wait this long before each inventory write, as a slow database would")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
-    ("max-calls", po::value(&f.gateway.max_calls)->default_value(f.gateway.max_calls),
+    ("max-calls", po::value(&g.calls.max_calls)->default_value(g.calls.max_calls),
      "concurrent gRPC calls of the whole gateway; beyond: RESOURCE_EXHAUSTED")
-    ("max-calls-per-agent", po::value(&f.gateway.max_calls_per_agent)->default_value(f.gateway.max_calls_per_agent),
+    ("max-calls-per-agent", po::value(&g.calls.max_calls_per_agent)->default_value(g.calls.max_calls_per_agent),
      "concurrent gRPC calls of one agent (its certificate); beyond: RESOURCE_EXHAUSTED")
     ("first-message-timeout-ms", po::value(&f.first_message_timeout_ms)->default_value(f.first_message_timeout_ms),
      "a stream whose first message (ControlStream hello, first StreamStatus chunk) is later is ended")
@@ -117,6 +122,30 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
      "which holds a private key, is not dumpable")
     ("shutdown-grace", po::value(&f.shutdown_grace_s)->default_value(5),
      "seconds calls may take to finish on SIGTERM/SIGINT");
+}
+
+// Why the flags cannot run together, or "" when they can.
+std::string flags_refused(const Flags& f) {
+  if (f.threads < 1 || f.threads > 64) return fmt::format("--threads must be 1..64, not {}", f.threads);
+  if (f.data_dir.empty() == !f.no_inventory)
+    return fmt::format("give --data-dir (the inventory) or --no-inventory, not {}",
+                       f.no_inventory ? "both" : "neither");
+  if (f.default_tenant == kPlatformTenant)
+    return "--default-tenant 'platform' is refused: tenant 'platform' is reserved "
+           "for the platform's own identities and cannot be issued to agents";
+  if (f.first_message_timeout_ms < 1 || f.gateway.calls.max_calls < 1 || f.gateway.calls.max_calls_per_agent < 1 ||
+      f.grpc_memory_mib < 16)
+    return "--first-message-timeout-ms, --max-calls and --max-calls-per-agent must be "
+           "at least 1, --grpc-memory-quota-mib at least 16";
+  if (f.no_inventory && f.sink_dir.empty()) return "--no-inventory needs --sink-dir: streams must be kept somewhere";
+  return {};
+}
+
+std::optional<Flags> parse_flags(int argc, char** argv) {
+  Flags f;
+  po::options_description opts("Options");
+  describe_paths(opts, f);
+  describe_tuning(opts, f);
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -132,32 +161,12 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     std::cerr << "agent-gateway: " << e.what() << " (try --help)\n";
     return std::nullopt;
   }
-  if (f.threads < 1 || f.threads > 64) {
-    std::cerr << "agent-gateway: --threads must be 1..64, not " << f.threads << "\n";
-    return std::nullopt;
-  }
-  if (f.data_dir.empty() == !f.no_inventory) {
-    std::cerr << "agent-gateway: give --data-dir (the inventory) or --no-inventory, not "
-              << (f.no_inventory ? "both" : "neither") << "\n";
-    return std::nullopt;
-  }
-  if (f.default_tenant == kPlatformTenant) {
-    std::cerr << "agent-gateway: --default-tenant 'platform' is refused: tenant 'platform' is reserved "
-                 "for the platform's own identities and cannot be issued to agents\n";
-    return std::nullopt;
-  }
-  if (f.first_message_timeout_ms < 1 || f.gateway.max_calls < 1 || f.gateway.max_calls_per_agent < 1 ||
-      f.grpc_memory_mib < 16) {
-    std::cerr << "agent-gateway: --first-message-timeout-ms, --max-calls and --max-calls-per-agent must be "
-                 "at least 1, --grpc-memory-quota-mib at least 16\n";
+  if (auto why = flags_refused(f); !why.empty()) {
+    std::cerr << "agent-gateway: " << why << "\n";
     return std::nullopt;
   }
   f.gateway.first_message_timeout = std::chrono::milliseconds(f.first_message_timeout_ms);
-  if (f.no_inventory && f.sink_dir.empty()) {
-    std::cerr << "agent-gateway: --no-inventory needs --sink-dir: streams must be kept somewhere\n";
-    return std::nullopt;
-  }
-  f.gateway.sink_delay = std::chrono::milliseconds(f.sink_delay_ms);
+  f.gateway.intake.sink_delay = std::chrono::milliseconds(f.sink_delay_ms);
   return f;
 }
 
@@ -169,9 +178,10 @@ constexpr std::uint64_t kMaxRecvCeiling = 64ull << 20;
 
 // GRPC_MAX_RECV_MSG_SIZE / GRPC_MAX_SEND_MSG_SIZE, as the upstream gateway honours them.
 std::optional<int> message_size_from_env(const char* name, std::uint64_t ceiling) {
-  const char* raw = std::getenv(name);
-  if (!raw || !*raw) return std::nullopt;
-  auto bytes = parse_byte_size(raw);
+  const auto text = sr::base::env_text(name);
+  if (!text) return std::nullopt;
+  const char* raw = text->c_str();
+  auto bytes = sr::base::parse_size_text(*text);
   if (!bytes || *bytes > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
     throw std::runtime_error(std::string(name) + "='" + raw +
                              "' is not a size (bytes, or a number with B, KB, MB or GB)");
@@ -188,15 +198,15 @@ std::optional<int> message_size_from_env(const char* name, std::uint64_t ceiling
 // checks tenant, CN/SAN and component type on every call.
 std::shared_ptr<grpc::ServerCredentials> server_credentials(const Flags& f) {
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  ssl.pem_root_certs = sr::net::read_file_or_throw(f.ca_dir + "/root.pem");
+  ssl.pem_root_certs = sr::base::read_file_or_throw(f.ca_dir + "/root.pem");
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(f.ca_dir, ec)) {
     const auto name = entry.path().filename().string();
     if (name.rfind("tenant-", 0) == 0 && entry.path().extension() == ".pem")
-      ssl.pem_root_certs += "\n" + sr::net::read_file_or_throw(entry.path());
+      ssl.pem_root_certs += "\n" + sr::base::read_file_or_throw(entry.path());
   }
   if (ec) throw std::runtime_error("cannot list " + f.ca_dir + ": " + ec.message());
-  ssl.pem_key_cert_pairs.push_back({sr::net::read_file_or_throw(f.key), sr::net::read_file_or_throw(f.cert)});
+  ssl.pem_key_cert_pairs.push_back({sr::base::read_file_or_throw(f.key), sr::base::read_file_or_throw(f.cert)});
   return grpc::SslServerCredentials(ssl);
 }
 
@@ -223,16 +233,16 @@ void bound_connections(grpc::ServerBuilder& builder, const Flags& f) {
 }
 
 // Checks the store for edits and pushes changed configs to open streams.
-asio::awaitable<void> watch_store(GatewayService& service, const ConfigStore& store,
+asio::awaitable<void> watch_store(ControlHub& hub, const ConfigStore& store,
                                   std::chrono::milliseconds every) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::set<std::string> reported;
   for (;;) {
-    for (const auto& tenant : service.reload_store())
-      log("info", "config store: tenant '{}' changed", tenant);
+    for (const auto& tenant : hub.reload_store())
+      log::info({}, fmt::format("config store: tenant '{}' changed", tenant));
     std::set<std::string> now;
     for (auto& e : store.errors()) {
-      if (!reported.count(e)) log("warn", "config store: {}", e);
+      if (!reported.count(e)) log::warn({}, fmt::format("config store: {}", e));
       now.insert(std::move(e));
     }
     reported = std::move(now);
@@ -262,12 +272,12 @@ struct Inventory {
     reader = std::move(*r);
     std::vector<std::string> warnings;
     auto options = inventory::IngestorOptions::from_environment(warnings);
-    for (const auto& w : warnings) log("warn", "{}", w);
+    for (const auto& w : warnings) log::warn({}, w);
     if (write_delay.count() > 0)
       options.before_write = [write_delay] { std::this_thread::sleep_for(write_delay); };  // the writer's own thread
     ingestor = std::make_unique<inventory::Ingestor>(*writer, options);
-    log("info", "inventory: {} (coalesce {} ms, queue {} chunks, {} in flight)", file.string(),
-        options.coalesce.count(), options.queue_max_chunks, options.max_inflight);
+    log::info({}, fmt::format("inventory: {} (coalesce {} ms, queue {} chunks, {} in flight)", file.string(),
+                              options.coalesce.count(), options.queue_max_chunks, options.max_inflight));
     return {};
   }
 
@@ -310,108 +320,144 @@ struct Inventory {
   }
 };
 
-int run(const Flags& f) {
-  sr::net::IoPool pool(f.threads);
-  auto work = asio::make_work_guard(pool.executor());
-  ClientVerifier verifier(f.ca_dir, f.default_tenant);
-  ConfigStore store(f.config_dir);
-  std::optional<TenantSink> sink;
-  if (!f.sink_dir.empty()) sink.emplace(f.sink_dir);
-  GatewayState state;
-  const AdminToken admin_token =
-      f.admin_token_file.empty() ? AdminToken{} : AdminToken::from_file(f.admin_token_file);
-  GatewayService service(pool.executor(), f.gateway, verifier, store, sink ? &*sink : nullptr, state);
-  service.reload_store();
-  Inventory inventory;
-  if (!f.data_dir.empty()) {
-    if (auto err = inventory.open(f.data_dir, std::chrono::milliseconds(f.ingest_delay_ms)); !err.empty()) {
-      log("error", "{}", err);
-      return 1;
-    }
-    service.set_ingestor(inventory.ingestor.get());
-    inventory.open_view();
+// The HTTP endpoint: status page, health, /status, /inventory and the admin API.
+void add_routes(sr::net::http::Server& http, GatewayState& state, Inventory& inventory, ControlHub& hub,
+                const AdminToken& admin_token) {
+  using sr::net::http::Request;
+  using sr::net::http::Response;
+  http.route("/", [](const Request&) {
+    return Response{200, "text/html; charset=utf-8", std::string(status_page_html())};
+  });
+  http.route("/healthz", [](const Request&) { return Response{200, "application/json", R"({"status":"ok"})"}; });
+  http.route("/status", [&state](const Request&) {
+    return Response{200, "application/json", state.status_json(sr::base::unix_now())};
+  });
+  if (inventory.view)
+    http.route("/inventory", [&inventory, &admin_token](const Request& req) {
+      if (auto refusal = refuse_unauthorised(admin_token, req)) return *refusal;
+      std::string error;
+      auto page = parse_inventory_page(req.target, error);
+      if (!page)
+        return Response{400, "application/json",
+                        boost::json::serialize(boost::json::object{{"error", "GET /inventory: " + error}})};
+      return inventory.view->answer(*page, inventory.ingest_json());
+    }, sr::net::http::Server::Methods::read, admin_gate(admin_token));
+  add_admin_routes(http, hub, admin_token);
+  add_source_routes(http, hub, state, admin_token);
+}
+
+// The gateway's parts, wired in the order they depend on each other.
+struct Gateway {
+  explicit Gateway(const Flags& f)
+      : pool(f.threads),
+        work(asio::make_work_guard(pool.executor())),
+        verifier(f.ca_dir, f.default_tenant),
+        store(f.config_dir),
+        admin_token(f.admin_token_file.empty() ? AdminToken{} : AdminToken::from_file(f.admin_token_file)),
+        hub(pool.executor(), store, state, f.gateway.intervals) {
+    if (!f.sink_dir.empty()) sink.emplace(f.sink_dir);
+    intake.emplace(sink ? &*sink : nullptr, state, f.gateway.intake);
+    service.emplace(pool.executor(), f.gateway, verifier, hub, *intake, state);
+    hub.reload_store();
   }
 
+  sr::net::IoPool pool;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  ClientVerifier verifier;
+  ConfigStore store;
+  std::optional<TenantSink> sink;
+  GatewayState state;
+  const AdminToken admin_token;
+  ControlHub hub;
+  std::optional<ChunkIntake> intake;
+  std::optional<GatewayService> service;
+  Inventory inventory;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<sr::net::http::Server> http;
+};
+
+// gRPC on --listen; the port it got (0: it could not listen).
+int start_grpc(Gateway& g, const Flags& f) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(f.listen, server_credentials(f), &port);
-  builder.RegisterService(&service);
+  builder.RegisterService(&*g.service);
   bound_connections(builder, f);
-  auto server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    log("error", "cannot listen on {} for gRPC", f.listen);
-    return 1;
-  }
-  pool.start();
+  g.server = builder.BuildAndStart();
+  return g.server ? port : 0;
+}
 
-  std::unique_ptr<sr::net::http::Server> http;
-  if (!f.http_listen.empty()) {
-    sr::net::http::ServerOptions hopts;
-    hopts.listen = f.http_listen;
-    http = std::make_unique<sr::net::http::Server>(pool.executor(), hopts);
-    http->route("/", [](const sr::net::http::Request&) {
-      return sr::net::http::Response{200, "text/html; charset=utf-8", std::string(status_page_html())};
-    });
-    http->route("/healthz", [](const sr::net::http::Request&) {
-      return sr::net::http::Response{200, "application/json", R"({"status":"ok"})"};
-    });
-    http->route("/status", [&state](const sr::net::http::Request&) {
-      return sr::net::http::Response{200, "application/json", state.status_json(unix_now())};
-    });
-    if (inventory.view)
-      http->route("/inventory", [&inventory, &admin_token](const sr::net::http::Request& req) {
-        if (auto refusal = refuse_unauthorised(admin_token, req)) return *refusal;
-        std::string error;
-        auto page = parse_inventory_page(req.target, error);
-        if (!page)
-          return sr::net::http::Response{
-              400, "application/json", boost::json::serialize(boost::json::object{{"error", "GET /inventory: " + error}})};
-        return inventory.view->answer(*page, inventory.ingest_json());
-      }, sr::net::http::Server::Methods::read, admin_gate(admin_token));
-    add_admin_routes(*http, service, admin_token);
-    add_source_routes(*http, service, state, admin_token);
-    if (auto err = http->start(); !err.empty()) {
-      log("error", "status endpoint: {}", err);
-      server->Shutdown();
-      work.reset();
-      pool.stop();
+// "" or why the HTTP endpoint did not start.
+std::string start_http(Gateway& g, const Flags& f) {
+  if (f.http_listen.empty()) return {};
+  sr::net::http::ServerOptions hopts;
+  hopts.listen = f.http_listen;
+  g.http = std::make_unique<sr::net::http::Server>(g.pool.executor(), hopts);
+  add_routes(*g.http, g.state, g.inventory, g.hub, g.admin_token);
+  return g.http->start();
+}
+
+// SIGTERM/SIGINT: calls get the grace to finish, queued inventory writes are done.
+void stop(Gateway& g, const Flags& f, const std::function<void()>& stop_watching) {
+  g.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(f.shutdown_grace_s));
+  stop_watching();
+  if (g.http) {
+    std::promise<void> http_stopped;
+    g.http->stop([&] { http_stopped.set_value(); });
+    http_stopped.get_future().get();
+  }
+  g.work.reset();
+  g.pool.join();
+  g.inventory.view.reset();  // its reader thread is done before the stores close
+  if (g.inventory.ingestor) g.inventory.ingestor->stop();  // what is queued is written
+}
+
+int run(const Flags& f) {
+  Gateway g(f);
+  if (!f.data_dir.empty()) {
+    if (auto err = g.inventory.open(f.data_dir, std::chrono::milliseconds(f.ingest_delay_ms)); !err.empty()) {
+      log::error({}, err);
       return 1;
     }
+    g.intake->set_ingestor(g.inventory.ingestor.get());
+    g.inventory.open_view();
+  }
+  const int port = start_grpc(g, f);
+  if (port == 0) {
+    log::error({}, fmt::format("cannot listen on {} for gRPC", f.listen));
+    return 1;
+  }
+  g.pool.start();
+  if (auto err = start_http(g, f); !err.empty()) {
+    log::error({}, fmt::format("status endpoint: {}", err));
+    g.server->Shutdown();
+    g.work.reset();
+    g.pool.stop();
+    return 1;
   }
 
   // On a strand of its own: the stop signal is emitted there too, where
   // co_spawn's cancellation runs inline (Boost 1.81 is unsafe otherwise).
-  auto watch_strand = asio::make_strand(pool.executor());
+  auto watch_strand = asio::make_strand(g.pool.executor());
   asio::cancellation_signal stop_watch;
-  asio::co_spawn(watch_strand,
-                 watch_store(service, store, std::chrono::milliseconds(f.store_poll_ms)),
+  asio::co_spawn(watch_strand, watch_store(g.hub, g.store, std::chrono::milliseconds(f.store_poll_ms)),
                  asio::bind_cancellation_slot(stop_watch.slot(), asio::detached));
 
   std::promise<int> stop_requested;
-  asio::signal_set signals(pool.executor(), SIGINT, SIGTERM);
+  asio::signal_set signals(g.pool.executor(), SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (!ec) stop_requested.set_value(sig);
   });
 
   const std::string grpc_addr = f.listen.substr(0, f.listen.rfind(':')) + ":" + std::to_string(port);
-  fmt::print("agent-gateway ready grpc={} http={} tenants={}\n", grpc_addr,
-             http ? http->address() : "off", verifier.tenant_count());
+  fmt::print("agent-gateway ready grpc={} http={} tenants={}\n", grpc_addr, g.http ? g.http->address() : "off",
+             g.verifier.tenant_count());
   std::fflush(stdout);
 
   const int sig = stop_requested.get_future().get();
-  log("info", "signal {}: stopping (grace {} s)", sig, f.shutdown_grace_s);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(f.shutdown_grace_s));
-  asio::post(watch_strand, [&] { stop_watch.emit(asio::cancellation_type::all); });
-  if (http) {
-    std::promise<void> http_stopped;
-    http->stop([&] { http_stopped.set_value(); });
-    http_stopped.get_future().get();
-  }
-  work.reset();
-  pool.join();
-  inventory.view.reset();  // its reader thread is done before the stores close
-  if (inventory.ingestor) inventory.ingestor->stop();  // what is queued is written
-  log("info", "stopped");
+  log::info({}, fmt::format("signal {}: stopping (grace {} s)", sig, f.shutdown_grace_s));
+  stop(g, f, [&] { asio::post(watch_strand, [&] { stop_watch.emit(asio::cancellation_type::all); }); });
+  log::info({}, "stopped");
   return 0;
 }
 
@@ -422,15 +468,13 @@ namespace {
 // The gateway holds its TLS private key in memory: no core file, no ptrace
 // by other processes of the same user, unless asked for while debugging.
 void protect_memory(bool allow_core_dumps) {
-  const char* env = std::getenv("SR_ALLOW_CORE_DUMPS");
-  if (allow_core_dumps || (env && std::string_view(env) == "1")) {
-    log("warn", "core dumps allowed (--allow-core-dumps / SR_ALLOW_CORE_DUMPS=1): a dump holds the private key");
+  if (allow_core_dumps || sr::base::core_dumps_allowed(std::getenv("SR_ALLOW_CORE_DUMPS"))) {
+    log::warn({}, "core dumps allowed (--allow-core-dumps / SR_ALLOW_CORE_DUMPS=1): a dump holds the private key");
     return;
   }
-  const rlimit none{0, 0};
-  if (::setrlimit(RLIMIT_CORE, &none) != 0) log("warn", "cannot set RLIMIT_CORE to 0: {}", std::strerror(errno));
-  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
-    log("warn", "cannot clear the dumpable flag: {}", std::strerror(errno));
+  sr::base::HardeningReport report;
+  sr::base::disable_core_dumps(report);
+  for (const auto& w : report.warnings) log::warn({}, w);
 }
 
 }  // namespace
@@ -445,7 +489,7 @@ int main(int argc, char** argv) {
   try {
     return run(*flags);
   } catch (const std::exception& e) {
-    log("error", "{}", e.what());
+    log::error({}, e.what());
     return 1;
   }
 }

@@ -32,13 +32,15 @@ struct Flags {
   unsigned threads = 1;
 };
 
-std::optional<Flags> parse_flags(int argc, char** argv) {
-  Flags f;
+// Inventory and fault settings shared by both APIs, read as flags.
+struct Knobs {
   std::uint64_t devices = 50'000, seed = 1, epoch = 0, first_slot = 0;
   std::uint64_t rate_limit = 0, errors = 0, resets = 0, malformed = 0;
   int retry_after = 1, slow_ms = 0;
   std::size_t cache_mb = 0;
-  po::options_description opts("Options");
+};
+
+void describe_server(po::options_description& opts, Flags& f, Knobs& k) {
   opts.add_options()
     ("help,h", "print this help and exit")
     ("listen", po::value(&f.server.listen)->default_value("127.0.0.1:0"),
@@ -48,11 +50,15 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("plain", po::bool_switch(&f.server.plain),
      "serve plain HTTP instead of HTTPS (the ready line says http=HOST:PORT)")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
-    ("devices", po::value(&devices)->default_value(50'000), "inventory size")
-    ("seed", po::value(&seed)->default_value(1), "inventory seed (a faker source's seed)")
-    ("epoch", po::value(&epoch)->default_value(0), "churn epoch the APIs show")
-    ("first-slot", po::value(&first_slot)->default_value(0),
-     "device i takes IP slot N + i (other boxes, same ids 1..N; both APIs)")
+    ("devices", po::value(&k.devices)->default_value(50'000), "inventory size")
+    ("seed", po::value(&k.seed)->default_value(1), "inventory seed (a faker source's seed)")
+    ("epoch", po::value(&k.epoch)->default_value(0), "churn epoch the APIs show")
+    ("first-slot", po::value(&k.first_slot)->default_value(0),
+     "device i takes IP slot N + i (other boxes, same ids 1..N; both APIs)");
+}
+
+void describe_apis(po::options_description& opts, Flags& f, Knobs& k) {
+  opts.add_options()
     ("armis-api-key", po::value(&f.armis.api_key)->default_value("demo-api-key"),
      "Armis JSON auth: accepted api_key")
     ("armis-api-secret", po::value(&f.armis.api_secret)->default_value("demo-api-secret"),
@@ -68,18 +74,46 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     ("netbox-next-origin", po::value(&f.netbox.next_origin)->default_value(""),
      "scheme://host[:port] of NetBox next links instead of the request's own "
      "(as behind a TLS-terminating proxy)")
-    ("rate-limit-every", po::value(&rate_limit)->default_value(0), "fault: every Nth page is a 429")
-    ("retry-after", po::value(&retry_after)->default_value(1), "Retry-After of those 429s (s)")
-    ("error-every", po::value(&errors)->default_value(0), "fault: every Nth page is a 500")
-    ("reset-every", po::value(&resets)->default_value(0), "fault: every Nth body is cut (TCP dropped)")
-    ("malformed-every", po::value(&malformed)->default_value(0), "fault: every Nth page is invalid JSON")
+    ("rate-limit-every", po::value(&k.rate_limit)->default_value(0), "fault: every Nth page is a 429")
+    ("retry-after", po::value(&k.retry_after)->default_value(1), "Retry-After of those 429s (s)")
+    ("error-every", po::value(&k.errors)->default_value(0), "fault: every Nth page is a 500")
+    ("reset-every", po::value(&k.resets)->default_value(0), "fault: every Nth body is cut (TCP dropped)")
+    ("malformed-every", po::value(&k.malformed)->default_value(0), "fault: every Nth page is invalid JSON")
     ("endless", po::bool_switch(&f.armis.endless), "fault: Armis next always equals from")
     ("huge-body", po::value(&f.armis.huge_body_bytes)->default_value(0),
      "fault: pad each Armis page with this many bytes")
-    ("slow-ms", po::value(&slow_ms)->default_value(0), "fault: pause between 64 KiB body pieces")
+    ("slow-ms", po::value(&k.slow_ms)->default_value(0), "fault: pause between 64 KiB body pieces")
     ("gzip", po::bool_switch(&f.armis.gzip), "gzip Armis pages when the client accepts it")
-    ("page-cache-mb", po::value(&cache_mb)->default_value(0),
+    ("page-cache-mb", po::value(&k.cache_mb)->default_value(0),
      "keep rendered Armis pages in memory up to this many MiB (benchmarks: serve at network speed)");
+}
+
+// The knobs into both APIs' options; "" or what is wrong.
+std::string apply(const Knobs& k, Flags& f) {
+  if (!f.server.plain && (f.server.cert_file.empty() || f.server.key_file.empty()))
+    return "--cert and --key are required (or --plain for plain HTTP)";
+  if (!f.netbox.next_origin.empty())
+    if (auto e = sr::fake::check_next_origin(f.netbox.next_origin); !e.empty()) return "--netbox-next-origin " + e;
+  f.armis.inventory = f.netbox.inventory = {k.devices, k.seed, 0.05, k.first_slot};
+  if (auto e = sr::contract::faker::check_slots(f.armis.inventory); !e.empty())
+    return "--devices and --first-slot: " + e;
+  f.armis.epoch = f.netbox.epoch = k.epoch;
+  f.armis.rate_limit_every = f.netbox.rate_limit_every = k.rate_limit;
+  f.armis.retry_after_seconds = f.netbox.retry_after_seconds = k.retry_after;
+  f.armis.error_every = f.netbox.error_every = k.errors;
+  f.armis.reset_every = f.netbox.reset_every = k.resets;
+  f.armis.malformed_every = f.netbox.malformed_every = k.malformed;
+  f.armis.piece_pause = std::chrono::milliseconds(k.slow_ms);
+  f.armis.page_cache_bytes = k.cache_mb << 20;
+  return {};
+}
+
+std::optional<Flags> parse_flags(int argc, char** argv) {
+  Flags f;
+  Knobs k;
+  po::options_description opts("Options");
+  describe_server(opts, f, k);
+  describe_apis(opts, f, k);
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
@@ -96,26 +130,10 @@ std::optional<Flags> parse_flags(int argc, char** argv) {
     std::cerr << "fake-inventory: " << e.what() << " (try --help)\n";
     return std::nullopt;
   }
-  auto usage = [](const std::string& what) {
-    std::cerr << "fake-inventory: " << what << " (try --help)\n";
+  if (auto why = apply(k, f); !why.empty()) {
+    std::cerr << "fake-inventory: " << why << " (try --help)\n";
     return std::nullopt;
-  };
-  if (!f.server.plain && (f.server.cert_file.empty() || f.server.key_file.empty()))
-    return usage("--cert and --key are required (or --plain for plain HTTP)");
-  if (!f.netbox.next_origin.empty())
-    if (auto e = sr::fake::check_next_origin(f.netbox.next_origin); !e.empty())
-      return usage("--netbox-next-origin " + e);
-  f.armis.inventory = f.netbox.inventory = {devices, seed, 0.05, first_slot};
-  if (auto e = sr::sync::faker::check_slots(f.armis.inventory); !e.empty())
-    return usage("--devices and --first-slot: " + e);
-  f.armis.epoch = f.netbox.epoch = epoch;
-  f.armis.rate_limit_every = f.netbox.rate_limit_every = rate_limit;
-  f.armis.retry_after_seconds = f.netbox.retry_after_seconds = retry_after;
-  f.armis.error_every = f.netbox.error_every = errors;
-  f.armis.reset_every = f.netbox.reset_every = resets;
-  f.armis.malformed_every = f.netbox.malformed_every = malformed;
-  f.armis.piece_pause = std::chrono::milliseconds(slow_ms);
-  f.armis.page_cache_bytes = cache_mb << 20;
+  }
   return f;
 }
 

@@ -6,12 +6,13 @@
 // first 16 distinct ones are reused cyclically to keep memory flat.
 //
 //   stream-floor --gateway HOST:PORT --cert F --key F --ca F --devices N [--partition P]
-#include "agent/control/tls_material.hpp"
+#include "agent/gateway/agent_identity.hpp"
+#include "agent/gateway/tls_material.hpp"
+#include "base/ids.hpp"
 #include "monitoring.grpc.pb.h"
 #include "sync/adapters/faker/faker_source.hpp"
 #include "sync/pipeline/chunker.hpp"
 #include "sync/runtime/completed_run.hpp"
-#include "sync/send/sender.hpp"
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
@@ -23,6 +24,47 @@
 
 namespace po = boost::program_options;
 using namespace sr::sync;
+
+namespace {
+
+// The agent's chunks for this inventory: same generator, mapping, limits;
+// the first 16 distinct chunk messages and the run's chunk count.
+struct FloorRun {
+  std::vector<monitoring::GatewayStatusChunk> protos;
+  std::int32_t total = 0;
+};
+
+FloorRun build_chunks(std::uint64_t devices, const std::string& agent_id, const std::string& partition) {
+  std::vector<std::string> warnings;
+  const auto limits = ChunkLimits::from_environment(warnings);
+  const std::string sid = "lab", rid = sr::base::new_uuid_v4();
+  Chunker chunker(limits, sync_meta_worst_case(sid, rid));
+  sr::contract::faker::Inventory inv({devices, 1, 0.05});
+  RunInfo info{0, agent_id, "", partition, "2026-01-01T00:00:00.000000000Z", {}};
+  std::vector<ChunkData> kept;
+  std::int32_t total = 0;
+  DeviceUpdate d;
+  auto keep = [&](std::optional<ChunkData> c) {
+    if (!c) return;
+    if (kept.size() < 16) kept.push_back(std::move(*c));
+    ++total;
+  };
+  for (std::uint64_t i = 0; i < devices; ++i) {
+    d = DeviceUpdate{};
+    faker::FakerSource::map(inv.device(i, 0, false), info, d);
+    keep(chunker.add(d));
+  }
+  keep(chunker.finish());
+  // The agent's message builder: the same identity fields as its chunks.
+  const sr::agent::MessageIdentity messages({agent_id, partition, ""}, "bench", {"floor", "Linux", "x86_64"}, true);
+  FloorRun run{{}, total};
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    run.protos.push_back(
+        messages.chunk("", build_chunk_message(kept[i], SyncMeta{sid, rid, 0, total, devices}), 0, total));
+  return run;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   po::options_description opts("stream-floor");
@@ -42,32 +84,10 @@ int main(int argc, char** argv) {
     return 64;
   }
 
-  // The agent's chunks for this inventory: same generator, mapping, limits.
-  std::vector<std::string> warnings;
-  const auto limits = ChunkLimits::from_environment(warnings);
-  const std::string sid = "lab", rid = new_uuid_v4();
-  Chunker chunker(limits, sync_meta_worst_case(sid, rid));
-  faker::Inventory inv({devices, 1, 0.05});
-  RunInfo info{0, agent_id, "", partition, "2026-01-01T00:00:00.000000000Z", {}};
-  std::vector<ChunkData> kept;
-  std::int32_t total = 0;
-  DeviceUpdate d;
-  auto keep = [&](std::optional<ChunkData> c) {
-    if (!c) return;
-    if (kept.size() < 16) kept.push_back(std::move(*c));
-    ++total;
-  };
-  for (std::uint64_t i = 0; i < devices; ++i) {
-    d = DeviceUpdate{};
-    faker::FakerSource::map(inv.device(i, 0, false), info, d);
-    keep(chunker.add(d));
-  }
-  keep(chunker.finish());
-  SenderOptions so{agent_id, partition, "bench", "floor", "Linux", "x86_64"};
-  std::vector<monitoring::GatewayStatusChunk> protos;
-  for (std::size_t i = 0; i < kept.size(); ++i)
-    protos.push_back(Sender::make_chunk(so, "", build_chunk_message(kept[i], SyncMeta{sid, rid, 0, total, devices}),
-                                        0, total));
+  // Built before the clock starts.
+  auto run = build_chunks(devices, agent_id, partition);
+  auto& protos = run.protos;
+  const auto total = run.total;
 
   // Unusable files are an error: gRPC would take empty material as its
   // public roots and no client certificate.

@@ -4,9 +4,9 @@
 // malformed optional field is skipped, never the page.
 #pragma once
 
+#include "sync/adapters/https/page_parser.hpp"
+
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,24 +30,9 @@ struct ArmisPageInfo {
   std::uint64_t skipped_fields = 0;  // optional fields of the wrong type, left out
 };
 
-class ArmisPageParser {
- public:
-  // Called for each device as its object closes; return false to stop.
-  using OnDevice = std::function<bool(ArmisDevice&)>;
-  explicit ArmisPageParser(OnDevice on_device);
-  ~ArmisPageParser();
-  ArmisPageParser(const ArmisPageParser&) = delete;
-  ArmisPageParser& operator=(const ArmisPageParser&) = delete;
-
-  // Body bytes in any pieces; "" while fine, else what is wrong and at which byte.
-  std::string feed(std::string_view piece);
-  // After the last piece: "" when the page was whole, well-formed JSON.
-  std::string finish();
-  const ArmisPageInfo& info() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+using ArmisPageParser = PageParser<ArmisDevice, ArmisPageInfo>;
 
 }  // namespace sr::sync::armis
+
+// Instantiated in armis_page.cpp.
+extern template class sr::sync::PageParser<sr::sync::armis::ArmisDevice, sr::sync::armis::ArmisPageInfo>;

@@ -1,7 +1,8 @@
 #include "sync/adapters/armis/armis_source.hpp"
 
 #include "net/https/fetch.hpp"
-#include "net/log/logger.hpp"
+#include "base/log/logger.hpp"
+#include "base/text/date_time.hpp"
 #include "sync/adapters/armis/armis_mapping.hpp"
 #include "sync/adapters/armis/armis_page.hpp"
 #include "sync/adapters/armis/merge_store.hpp"
@@ -16,9 +17,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
-#include <cstdlib>
 
 namespace sr::sync::armis {
 
@@ -34,12 +32,6 @@ constexpr auto kRenewEarly = std::chrono::minutes(5);
 // A server that keeps advancing `next` over nothing is not paging any more.
 constexpr std::uint64_t kMaxEmptyPagesInARow = 100;
 
-std::uint64_t mix(std::uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 std::string form_encode(std::string_view value) {
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;
@@ -48,36 +40,12 @@ std::string form_encode(std::string_view value) {
 
 }  // namespace
 
-std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  int y, mo, d, h, mi, s;
-  if (t.size() < 19 || std::sscanf(std::string(t.substr(0, 19)).c_str(), "%4d-%2d-%2dT%2d:%2d:%2d",
-                                   &y, &mo, &d, &h, &mi, &s) != 6)
-    return std::nullopt;
-  namespace ch = std::chrono;
-  const ch::year_month_day ymd{ch::year{y}, ch::month{static_cast<unsigned>(mo)},
-                               ch::day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return std::nullopt;
-  auto rest = t.substr(19);
-  if (!rest.empty() && rest.front() == '.') {
-    rest.remove_prefix(1);
-    while (!rest.empty() && std::isdigit(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
-  }
-  ch::seconds offset{0};
-  if (rest == "Z" || rest.empty()) {
-  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
-    const int oh = std::atoi(std::string(rest.substr(1, 2)).c_str());
-    const int om = std::atoi(std::string(rest.substr(4, 2)).c_str());
-    offset = ch::hours(oh) + ch::minutes(om);
-    if (rest[0] == '-') offset = -offset;
-  } else {
-    return std::nullopt;
-  }
-  return ch::sys_days{ymd} + ch::hours{h} + ch::minutes{mi} + ch::seconds{s} - offset;
+std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view text) {
+  return base::parse_rfc3339(text);
 }
 
-net::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
-  using Result = net::Expected<ArmisOptions>;
+base::Expected<ArmisOptions> armis_options(const SourceConfig& source) {
+  using Result = base::Expected<ArmisOptions>;
   ArmisOptions o;
   auto http = https_source_options(source);
   if (!http) return Result::failure(http.error());
@@ -110,25 +78,11 @@ struct ArmisSource::QueryRun {
 };
 
 ArmisSource::ArmisSource(const SourceConfig& source, ArmisOptions options)
-    : name_(source.name), options_(std::move(options)), seed_state_(std::hash<std::string>{}(name_)) {}
+    : HttpsSource(source.name, "Armis", options.http.client, options.retry), options_(std::move(options)) {}
 
 ArmisSource::~ArmisSource() = default;
 
-std::uint64_t ArmisSource::next_seed() { return mix(++seed_state_); }
-
-asio::awaitable<RunOutcome> ArmisSource::ensure_client() {
-  if (client_) co_return RunOutcome{};
-  auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
-  if (!c) co_return RunOutcome::failed("setup", "tls: " + c.error());
-  client_ = std::move(*c);
-  if (options_.http.client.tls.insecure_skip_verify)
-    sr::log::warn(name_, "insecure_skip_verify is set: the Armis server's certificate is not checked");
-  co_return RunOutcome{};
-}
-
-asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
-  if (!force && token_ && Clock::now() < token_->renew_at) co_return RunOutcome{};
-  token_.reset();
+https::Request ArmisSource::token_request() const {
   https::Request req;
   req.method = "POST";
   req.url = api_url(options_.http.endpoint, "/api/v1/access_token/");
@@ -143,18 +97,10 @@ asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
     req.headers.push_back({"Content-Type", "application/x-www-form-urlencoded"});
     req.body = "secret_key=" + form_encode(options_.secret_key);
   }
-  std::string answer;
-  const https::SinkForAnswer collect = [&](const https::ResponseHead&) -> https::BodySink {
-    answer.clear();
-    return [&](std::string_view piece) {
-      if (answer.size() + piece.size() > kTokenBodyLimit) return false;
-      answer.append(piece);
-      return true;
-    };
-  };
-  auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), collect,
-                                   retry_log_.about("auth"));
-  if (!got.ok()) co_return RunOutcome::failed("auth", "auth: " + got.error, got.last.head.status);
+  return req;
+}
+
+std::optional<ArmisSource::Token> ArmisSource::read_token(std::string_view answer) const {
   boost::system::error_code ec;
   auto doc = boost::json::parse(answer, ec);
   const auto* data = !ec && doc.is_object() ? doc.as_object().if_contains("data") : nullptr;
@@ -162,8 +108,7 @@ asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
   const auto* token = data && data->is_object() ? data->as_object().if_contains("access_token") : nullptr;
   if (!token || !token->is_string() || token->as_string().empty() ||
       (success && !(success->is_bool() && success->as_bool())))
-    co_return RunOutcome::failed("auth", "auth: the access_token answer has no token (or success is not true)",
-                                 got.last.head.status);
+    return std::nullopt;
   Token t;
   t.header = options_.auth == ArmisOptions::Auth::json
                  ? "Bearer " + std::string(token->as_string())
@@ -174,7 +119,27 @@ asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
       life = std::chrono::duration_cast<Clock::duration>(*when - std::chrono::system_clock::now() - kRenewEarly);
   }
   t.renew_at = Clock::now() + std::max<Clock::duration>(life, std::chrono::seconds(30));
-  token_ = std::move(t);
+  return t;
+}
+
+asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
+  if (!force && token_ && Clock::now() < token_->renew_at) co_return RunOutcome{};
+  token_.reset();
+  std::string answer;
+  const https::SinkForAnswer collect = [&](const https::ResponseHead&) -> https::BodySink {
+    answer.clear();
+    return [&](std::string_view piece) {
+      if (answer.size() + piece.size() > kTokenBodyLimit) return false;
+      answer.append(piece);
+      return true;
+    };
+  };
+  auto got = co_await fetch(token_request(), "auth", collect);
+  if (!got.ok()) co_return RunOutcome::failed("auth", "auth: " + got.error, got.last.head.status);
+  token_ = read_token(answer);
+  if (!token_)
+    co_return RunOutcome::failed("auth", "auth: the access_token answer has no token (or success is not true)",
+                                 got.last.head.status);
   co_return RunOutcome{};
 }
 
@@ -186,14 +151,14 @@ boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t f
   return u;
 }
 
-asio::awaitable<RunOutcome> ArmisSource::fetch_page(QueryRun& q, std::uint64_t from,
-                                                    std::vector<ArmisDevice>& out,
-                                                    ArmisPageInfo& info) {
+asio::awaitable<RunOutcome> ArmisSource::search_page(QueryRun& q, std::uint64_t from,
+                                                     std::vector<ArmisDevice>& out,
+                                                     ArmisPageInfo& info) {
   const auto where = fmt::format("search page {} of query {}", q.pages + 1, q.label());
   auto got = co_await try_page(q, from, where, out, info);
   if (got.ok() || got.http_status != 401) co_return got;
   // The token expired early or was revoked: renew it once and retry the page.
-  sr::log::info(name_, where + ": HTTP 401, renewing the access token once");
+  sr::log::info(name(), where + ": HTTP 401, renewing the access token once");
   if (auto auth = co_await ensure_token(true); !auth.ok()) co_return auth;
   co_return co_await try_page(q, from, where, out, info);
 }
@@ -206,32 +171,14 @@ asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t fro
   https::Request req;
   req.url = search_url(q.query.query, from);
   req.headers = {{"Accept", "application/json"}, {"Authorization", token_->header}};
-  std::unique_ptr<ArmisPageParser> parser;
-  std::string parse_error;
-  const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
-    out.clear();
-    parse_error.clear();
-    parser = std::make_unique<ArmisPageParser>([&](ArmisDevice& d) {
-      out.push_back(std::move(d));
-      return true;
-    });
-    return [&](std::string_view piece) {
-      parse_error = parser->feed(piece);
-      return parse_error.empty();
-    };
-  };
-  auto got = co_await https::fetch(*client_, req, options_.retry, next_seed(), sink_for,
-                                   retry_log_.about(where));
-  const unsigned status = got.last.head.status;
-  if (!parse_error.empty()) co_return RunOutcome::failed("search", where + ": " + parse_error, status);
-  if (!got.ok()) co_return RunOutcome::failed("search", where + ": " + got.error, status);
-  if (auto err = parser->finish(); !err.empty())
-    co_return RunOutcome::failed("search", where + ": " + err, status);
-  info = parser->info();
+  ParsedPage<ArmisPageParser> page(out);
+  const auto got = co_await fetch_page(req, where, "search", page);
+  if (!got.ok()) co_return got;
+  info = page.info();
   if (info.success && !*info.success)
-    co_return RunOutcome::failed("search", where + ": Armis answered success=false", status);
+    co_return RunOutcome::failed("search", where + ": Armis answered success=false", got.http_status);
   if (info.skipped_fields)
-    sr::log::debug(name_, fmt::format("{}: {} malformed optional fields skipped", where,
+    sr::log::debug(name(), fmt::format("{}: {} malformed optional fields skipped", where,
                                       info.skipped_fields));
   co_return RunOutcome{};
 }
@@ -241,7 +188,7 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
   std::uint64_t empty_pages = 0;
   for (std::uint64_t from = 0;;) {
     ArmisPageInfo info;
-    if (auto got = co_await fetch_page(q, from, page, info); !got.ok()) co_return got;
+    if (auto got = co_await search_page(q, from, page, info); !got.ok()) co_return got;
     q.skipped += info.skipped_fields;
     if (q.pages++ == 0 && info.total && *info.total > 0 && !q.merging)
       q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
@@ -270,7 +217,7 @@ asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
                                                          q.label(), empty_pages, from));
     from = static_cast<std::uint64_t>(*info.next);
   }
-  sr::log::debug(name_, fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));
+  sr::log::debug(name(), fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));
   co_return RunOutcome{};
 }
 
@@ -287,15 +234,7 @@ asio::awaitable<bool> ArmisSource::merge_page(QueryRun& q, std::vector<ArmisDevi
   co_return alone.empty() || co_await q.sink.push(std::move(alone));
 }
 
-asio::awaitable<RunOutcome> ArmisSource::run(const RunInfo& info, DeviceSink& sink) {
-  retry_log_.reset();
-  auto outcome = co_await run_queries(info, sink);
-  outcome.retries = retry_log_.tally();
-  co_return outcome;
-}
-
-asio::awaitable<RunOutcome> ArmisSource::run_queries(const RunInfo& info, DeviceSink& sink) {
-  if (auto setup = co_await ensure_client(); !setup.ok()) co_return setup;
+asio::awaitable<RunOutcome> ArmisSource::run_source(const RunInfo& info, DeviceSink& sink) {
   const bool merging = options_.queries.size() > 1;
   std::vector<std::string> labels;
   for (const auto& query : options_.queries) labels.push_back(query.label);
@@ -312,7 +251,7 @@ asio::awaitable<RunOutcome> ArmisSource::run_queries(const RunInfo& info, Device
   if (!merging) co_return RunOutcome::completed(skipped);
   sink.expect_total(merged.size() + sent_alone);
   if (over_cap)
-    sr::log::warn(name_, fmt::format("{} device(s) past max_merged_devices ({}) were sent unmerged, once per "
+    sr::log::warn(name(), fmt::format("{} device(s) past max_merged_devices ({}) were sent unmerged, once per "
                                      "query listing them (the core merges duplicates by device id)",
                                      over_cap, options_.max_merged_devices));
   DeviceBatch batch;

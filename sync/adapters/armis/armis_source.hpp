@@ -5,10 +5,8 @@
 // the retry policy (net/https/fetch).
 #pragma once
 
-#include "net/https/client.hpp"
 #include "net/https/retry_policy.hpp"
-#include "sync/adapters/adapter.hpp"
-#include "sync/adapters/https_source_options.hpp"
+#include "sync/adapters/https/https_source.hpp"
 
 #include <boost/url/url.hpp>
 
@@ -33,16 +31,16 @@ struct ArmisOptions {
 };
 
 // From the source's config; errors name the key (never a credential's value).
-net::Expected<ArmisOptions> armis_options(const SourceConfig& source);
+base::Expected<ArmisOptions> armis_options(const SourceConfig& source);
 
-// Seconds until an `expiration_utc` ("2026-11-25T16:00:00.123+00:00", "...Z").
+// An `expiration_utc` ("2026-11-25T16:00:00.123+00:00", "...Z"); none when
+// it does not read or lies outside 1900..2200 (the clock would overflow).
 std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view text);
 
-class ArmisSource final : public Adapter {
+class ArmisSource final : public HttpsSource {
  public:
   ArmisSource(const SourceConfig& source, ArmisOptions options);
   ~ArmisSource() override;
-  boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
  private:
   struct Token {
@@ -51,29 +49,28 @@ class ArmisSource final : public Adapter {
   };
   struct QueryRun;
 
-  boost::asio::awaitable<RunOutcome> run_queries(const RunInfo& info, DeviceSink& sink);
-  boost::asio::awaitable<RunOutcome> ensure_client();
+  boost::asio::awaitable<RunOutcome> run_source(const RunInfo& info, DeviceSink& sink) override;
+  // The access token, renewed shortly before it expires (or when `force`d).
   boost::asio::awaitable<RunOutcome> ensure_token(bool force);
+  net::https::Request token_request() const;
+  // The token in an access_token answer, due for renewal 5 minutes before
+  // its expiration_utc (45 minutes when none reads); none when it has none.
+  std::optional<Token> read_token(std::string_view answer) const;
   boost::asio::awaitable<RunOutcome> run_query(QueryRun& q);
   // Merging: a page's devices into the store; those it cannot hold sent at once.
   boost::asio::awaitable<bool> merge_page(QueryRun& q, std::vector<struct ArmisDevice>& page);
   // One search page; on a 401 the token is renewed once and the page retried.
-  boost::asio::awaitable<RunOutcome> fetch_page(QueryRun& q, std::uint64_t from,
-                                                std::vector<struct ArmisDevice>& out,
-                                                struct ArmisPageInfo& info);
+  boost::asio::awaitable<RunOutcome> search_page(QueryRun& q, std::uint64_t from,
+                                                 std::vector<struct ArmisDevice>& out,
+                                                 struct ArmisPageInfo& info);
   boost::asio::awaitable<RunOutcome> try_page(QueryRun& q, std::uint64_t from,
                                               const std::string& where,
                                               std::vector<struct ArmisDevice>& out,
                                               struct ArmisPageInfo& info);
   boost::urls::url search_url(const std::string& aql, std::uint64_t from) const;
-  std::uint64_t next_seed();
 
-  std::string name_;
   ArmisOptions options_;
-  std::unique_ptr<net::https::Client> client_;
   std::optional<Token> token_;
-  std::uint64_t seed_state_;
-  RetryLog retry_log_{name_};
 };
 
 }  // namespace sr::sync::armis

@@ -1,5 +1,8 @@
 #include "sync/adapters/faker/faker_source.hpp"
 
+#include "base/text/scalars.hpp"
+#include "sync/adapters/registry.hpp"
+
 #include <boost/asio/this_coro.hpp>
 #include <fmt/format.h>
 
@@ -23,7 +26,7 @@ bool read_setting(const SourceConfig& s, const char* key, T& out, std::string& e
     err = fmt::format("{} must be a number from 0 to 1, not \"{}\"", key, *text);
     return false;
   } else {
-    auto n = parse_int_text(*text);
+    auto n = base::parse_int_text(*text);
     if (n && *n >= 0) {
       out = static_cast<T>(*n);
       return true;
@@ -35,7 +38,7 @@ bool read_setting(const SourceConfig& s, const char* key, T& out, std::string& e
 
 }  // namespace
 
-net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
+base::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
   FakerSourceOptions o;
   std::string err;
   if (!read_setting(source, "total_devices", o.inventory.total_devices, err) ||
@@ -43,9 +46,9 @@ net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source) {
       !read_setting(source, "churn", o.inventory.churn, err) ||
       !read_setting(source, "first_slot", o.inventory.first_slot, err) ||
       !read_setting(source, "page_size", o.page_size, err))
-    return net::Expected<FakerSourceOptions>::failure(err);
+    return base::Expected<FakerSourceOptions>::failure(err);
   if (auto slots = check_slots(o.inventory); !slots.empty())
-    return net::Expected<FakerSourceOptions>::failure("first_slot and total_devices: " + slots);
+    return base::Expected<FakerSourceOptions>::failure("first_slot and total_devices: " + slots);
   if (source.batch_size > 0 && !source.setting("page_size")) o.page_size = static_cast<std::size_t>(source.batch_size);
   o.page_size = std::clamp<std::size_t>(o.page_size, 1, page_size_limits("faker").max_size);
   return o;

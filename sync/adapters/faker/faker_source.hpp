@@ -4,9 +4,14 @@
 #pragma once
 
 #include "sync/adapters/adapter.hpp"
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 
 namespace sr::sync::faker {
+
+// The synthetic inventory is contract data (the fake APIs render it too).
+using contract::faker::FakeDevice;
+using contract::faker::Inventory;
+using contract::faker::InventoryOptions;
 
 struct FakerSourceOptions {
   InventoryOptions inventory;
@@ -15,7 +20,7 @@ struct FakerSourceOptions {
 
 // Reads total_devices, seed, churn, first_slot and page_size from the
 // source's keys or credentials; errors name the key.
-net::Expected<FakerSourceOptions> faker_options(const SourceConfig& source);
+base::Expected<FakerSourceOptions> faker_options(const SourceConfig& source);
 
 class FakerSource final : public Adapter {
  public:

@@ -1,15 +1,10 @@
 #include "sync/adapters/netbox/netbox_page.hpp"
 
-#include "sync/adapters/streaming_json.hpp"
+#include "sync/adapters/https/streaming_json.hpp"
 
-#include <vector>
-
-namespace sr::sync::netbox {
-
-namespace json = boost::json;
-using boost::system::error_code;
-
-namespace {
+// A named namespace, not an anonymous one: PageParser's Impl (a header's
+// template) holds the Handler.
+namespace sr::sync::netbox::page_json {
 
 // The containers the parser is in: the page, its results array, one device,
 // and inside a device the nested objects by key ("device_type", ...).
@@ -19,19 +14,8 @@ struct Frame {
   std::string path;  // for nested: "device_type.manufacturer"
 };
 
-struct Handler {
-  static constexpr std::size_t max_object_size = std::size_t(-1);
-  static constexpr std::size_t max_array_size = std::size_t(-1);
-  static constexpr std::size_t max_key_size = 4096;
-  static constexpr std::size_t max_string_size = std::size_t(64) << 20;
-
-  NetboxPageParser::OnDevice on_device;
-  NetboxPageInfo info;
-  std::vector<Frame> stack;
-  NetboxDevice device;
-  std::string part;
-  bool stopped = false;
-
+struct Handler : PageHandler<Handler, Frame, NetboxDevice, NetboxPageInfo> {
+  static bool is_device(const Frame& f) { return f.kind == Frame::device; }
   Frame::Kind top() const { return stack.empty() ? Frame::other : stack.back().kind; }
 
   // The dotted path of the value that comes next inside the current device.
@@ -86,8 +70,9 @@ struct Handler {
     else mismatch();
   }
 
-  bool on_document_begin(error_code&) { return true; }
-  bool on_document_end(error_code&) { return true; }
+  void on_boolean(bool) { mismatch(); }
+
+  // --- the rest of basic_parser's handler interface ---
   bool on_object_begin(error_code&) {
     if (stack.empty()) {
       stack.push_back({Frame::page, {}, {}});
@@ -101,19 +86,6 @@ struct Handler {
     }
     return true;
   }
-  bool on_object_end(std::size_t, error_code& ec) {
-    const auto kind = top();
-    stack.pop_back();
-    if (kind == Frame::device) {
-      ++info.devices;
-      if (!on_device(device)) {
-        stopped = true;
-        ec = json::error::extra_data;
-        return false;
-      }
-    }
-    return true;
-  }
   bool on_array_begin(error_code&) {
     if (top() == Frame::page && stack.back().key == "results") {
       stack.push_back({Frame::results, {}, {}});
@@ -123,72 +95,10 @@ struct Handler {
     }
     return true;
   }
-  bool on_array_end(std::size_t, error_code&) {
-    stack.pop_back();
-    return true;
-  }
-  bool on_key_part(json::string_view s, std::size_t, error_code&) {
-    part.append(s.data(), s.size());
-    return true;
-  }
-  bool on_key(json::string_view s, std::size_t, error_code&) {
-    // assign, not move: both buffers keep their capacity (no allocation per key)
-    auto& k = stack.back().key;
-    k.assign(part);
-    k.append(s.data(), s.size());
-    part.clear();
-    return true;
-  }
-  bool on_string_part(json::string_view s, std::size_t, error_code&) {
-    part.append(s.data(), s.size());
-    return true;
-  }
-  bool on_string(json::string_view s, std::size_t, error_code&) {
-    if (part.empty()) {
-      on_text(std::string_view(s.data(), s.size()));
-    } else {
-      part.append(s.data(), s.size());
-      on_text(part);
-      part.clear();
-    }
-    return true;
-  }
-  bool on_number_part(json::string_view, error_code&) { return true; }
-  bool on_int64(std::int64_t v, json::string_view, error_code&) {
-    on_integer(v);
-    return true;
-  }
-  bool on_uint64(std::uint64_t v, json::string_view, error_code&) {
-    if (v > static_cast<std::uint64_t>(INT64_MAX)) mismatch();
-    else on_integer(static_cast<std::int64_t>(v));
-    return true;
-  }
-  bool on_double(double, json::string_view, error_code&) {
-    mismatch();
-    return true;
-  }
-  bool on_bool(bool, error_code&) {
-    mismatch();
-    return true;
-  }
-  bool on_null(error_code&) { return true; }
-  bool on_comment_part(json::string_view, error_code&) { return true; }
-  bool on_comment(json::string_view, error_code&) { return true; }
 };
 
-}  // namespace
+}  // namespace sr::sync::netbox::page_json
 
-struct NetboxPageParser::Impl {
-  StreamingJson<Handler> json;
-};
-
-NetboxPageParser::NetboxPageParser(OnDevice on_device) : impl_(std::make_unique<Impl>()) {
-  impl_->json.handler().on_device = std::move(on_device);
-}
-NetboxPageParser::~NetboxPageParser() = default;
-
-std::string NetboxPageParser::feed(std::string_view piece) { return impl_->json.feed(piece); }
-std::string NetboxPageParser::finish() { return impl_->json.finish(); }
-const NetboxPageInfo& NetboxPageParser::info() const { return impl_->json.handler().info; }
-
-}  // namespace sr::sync::netbox
+template <>
+struct sr::sync::PageHandlerFor<sr::sync::netbox::NetboxDevice> : std::type_identity<sr::sync::netbox::page_json::Handler> {};
+template class sr::sync::PageParser<sr::sync::netbox::NetboxDevice, sr::sync::netbox::NetboxPageInfo>;

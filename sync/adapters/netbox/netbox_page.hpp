@@ -4,9 +4,9 @@
 // mapping needs flattened. Fields of the wrong type are skipped, never the page.
 #pragma once
 
+#include "sync/adapters/https/page_parser.hpp"
+
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,21 +26,9 @@ struct NetboxPageInfo {
   std::uint64_t skipped_fields = 0;
 };
 
-class NetboxPageParser {
- public:
-  using OnDevice = std::function<bool(NetboxDevice&)>;
-  explicit NetboxPageParser(OnDevice on_device);
-  ~NetboxPageParser();
-  NetboxPageParser(const NetboxPageParser&) = delete;
-  NetboxPageParser& operator=(const NetboxPageParser&) = delete;
-
-  std::string feed(std::string_view piece);  // "" while fine, else what and where
-  std::string finish();                      // "" when the page was whole JSON
-  const NetboxPageInfo& info() const;
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
+using NetboxPageParser = PageParser<NetboxDevice, NetboxPageInfo>;
 
 }  // namespace sr::sync::netbox
+
+// Instantiated in netbox_page.cpp.
+extern template class sr::sync::PageParser<sr::sync::netbox::NetboxDevice, sr::sync::netbox::NetboxPageInfo>;

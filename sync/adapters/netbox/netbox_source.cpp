@@ -1,11 +1,10 @@
 #include "sync/adapters/netbox/netbox_source.hpp"
 
 #include "net/https/fetch.hpp"
-#include "net/log/logger.hpp"
+#include "base/log/logger.hpp"
 #include "sync/adapters/netbox/seen_devices.hpp"
 #include "sync/device/address_text.hpp"
 
-#include <boost/asio/this_coro.hpp>
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
@@ -17,8 +16,8 @@ namespace sr::sync::netbox {
 namespace asio = boost::asio;
 namespace https = sr::net::https;
 
-net::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
-  using Result = net::Expected<NetboxOptions>;
+base::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
+  using Result = base::Expected<NetboxOptions>;
   NetboxOptions o;
   auto http = https_source_options(source);
   if (!http) return Result::failure(http.error());
@@ -72,40 +71,19 @@ DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& i
 }
 
 NetboxSource::NetboxSource(const SourceConfig& source, NetboxOptions options)
-    : name_(source.name), options_(std::move(options)), seed_(std::hash<std::string>{}(name_)) {}
+    : HttpsSource(source.name, "NetBox", options.http.client, options.retry), options_(std::move(options)) {}
 
 NetboxSource::~NetboxSource() = default;
 
-asio::awaitable<RunOutcome> NetboxSource::fetch_page(const boost::urls::url& url,
-                                                      std::uint64_t page,
-                                                      std::vector<NetboxDevice>& out,
-                                                      NetboxPageInfo& info) {
+asio::awaitable<RunOutcome> NetboxSource::devices_page(const boost::urls::url& url, std::uint64_t page,
+                                                        std::vector<NetboxDevice>& out, NetboxPageInfo& info) {
   https::Request req;
   req.url = url;
   req.headers = {{"Accept", "application/json"}, {"Authorization", options_.authorization}};
-  const auto where = fmt::format("devices page {}", page);
-  std::unique_ptr<NetboxPageParser> parser;
-  std::string parse_error;
-  const https::SinkForAnswer sink_for = [&](const https::ResponseHead&) -> https::BodySink {
-    out.clear();
-    parse_error.clear();
-    parser = std::make_unique<NetboxPageParser>([&](NetboxDevice& d) {
-      out.push_back(std::move(d));
-      return true;
-    });
-    return [&](std::string_view piece) {
-      parse_error = parser->feed(piece);
-      return parse_error.empty();
-    };
-  };
-  auto got = co_await https::fetch(*client_, req, options_.retry, ++seed_, sink_for,
-                                   retry_log_.about(where));
-  const unsigned status = got.last.head.status;
-  if (!parse_error.empty()) co_return RunOutcome::failed("devices", where + ": " + parse_error, status);
-  if (!got.ok()) co_return RunOutcome::failed("devices", where + ": " + got.error, status);
-  if (auto err = parser->finish(); !err.empty())
-    co_return RunOutcome::failed("devices", where + ": " + err, status);
-  info = parser->info();
+  ParsedPage<NetboxPageParser> parsed(out);
+  auto got = co_await fetch_page(req, fmt::format("devices page {}", page), "devices", parsed);
+  if (!got.ok()) co_return got;
+  info = parsed.info();
   co_return RunOutcome{};
 }
 
@@ -125,99 +103,106 @@ std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, s
   return out;
 }
 
-asio::awaitable<RunOutcome> NetboxSource::run(const RunInfo& info, DeviceSink& sink) {
-  retry_log_.reset();
-  auto outcome = co_await run_pages(info, sink);
-  outcome.retries = retry_log_.tally();
-  co_return outcome;
-}
-
-asio::awaitable<RunOutcome> NetboxSource::run_pages(const RunInfo& info, DeviceSink& sink) {
-  if (!client_) {
-    auto c = https::Client::create(co_await asio::this_coro::executor, options_.http.client);
-    if (!c) co_return RunOutcome::failed("setup", "tls: " + c.error());
-    client_ = std::move(*c);
-    if (options_.http.client.tls.insecure_skip_verify)
-      sr::log::warn(name_, "insecure_skip_verify is set: the NetBox server's certificate is not checked");
-  }
-  const auto file = info.state_dir.empty() ? std::filesystem::path() : seen_file(info.state_dir, name_);
-  const auto cap = options_.max_seen_devices;
-  SeenList previous, current;
-  if (!file.empty()) {
-    auto loaded = load_seen(file, cap);
-    if (loaded) previous = std::move(*loaded);
-    else sr::log::warn(name_, loaded.error() + "; this run retracts nothing");
-  }
+// One run: what it sends, what it remembers for the next run's retractions.
+struct NetboxSource::PageRun {
+  const RunInfo& info;
+  DeviceSink& sink;
+  std::uint64_t cap;              // max_seen_devices
+  std::filesystem::path file{};  // the seen list ("": no state directory)
+  SeenList previous{}, current{};
   std::uint64_t untracked = 0;  // devices sent past the cap: not in `current`
-  auto remember = [&](std::int64_t id, const std::string& ip) {
+  std::uint64_t skipped = 0;
+
+  void remember(std::int64_t id, const std::string& ip) {
     if (current.size() >= cap) {
       ++untracked;
       return;
     }
     if (auto d = SeenDevice::make(id, ip)) current.push_back(*d);
-  };
+  }
+};
 
+asio::awaitable<RunOutcome> NetboxSource::run_source(const RunInfo& info, DeviceSink& sink) {
+  PageRun run{info, sink, options_.max_seen_devices};
+  if (!info.state_dir.empty()) run.file = seen_file(info.state_dir, name());
+  load_previous(run);
+  if (auto got = co_await send_pages(run); !got.ok()) co_return got;
+  co_return co_await finish_run(run);
+}
+
+void NetboxSource::load_previous(PageRun& run) {
+  if (run.file.empty()) return;
+  auto loaded = load_seen(run.file, run.cap);
+  if (loaded) run.previous = std::move(*loaded);
+  else sr::log::warn(name(), loaded.error() + "; this run retracts nothing");
+}
+
+asio::awaitable<RunOutcome> NetboxSource::send_pages(PageRun& run) {
   auto url = api_url(options_.http.endpoint, "/api/dcim/devices/");
   url.params().append({"limit", std::to_string(options_.http.page_size)});
   std::vector<NetboxDevice> page;
-  std::uint64_t skipped = 0;
-  const auto stopped = RunOutcome::failed("push", "stopped");
   for (std::uint64_t n = 1;; ++n) {
     NetboxPageInfo pinfo;
-    if (auto got = co_await fetch_page(url, n, page, pinfo); !got.ok()) co_return got;
-    skipped += pinfo.skipped_fields;
+    if (auto got = co_await devices_page(url, n, page, pinfo); !got.ok()) co_return got;
+    run.skipped += pinfo.skipped_fields;
     if (n == 1 && pinfo.count && *pinfo.count > 0) {
-      sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
-      current.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(*pinfo.count), cap));
+      run.sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
+      run.current.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(*pinfo.count), run.cap));
     }
-    DeviceBatch batch;
-    batch.reserve(page.size());
-    for (auto& d : page) {
-      const auto id = d.id;
-      DeviceUpdate u;
-      if (!to_update(std::move(d), info, u)) {
-        ++skipped;  // neither primary_ip4 nor primary_ip6
-        continue;
-      }
-      if (id) remember(*id, u.ip);
-      batch.push_back(std::move(u));
-    }
-    if (!batch.empty() && !co_await sink.push(std::move(batch))) co_return stopped;
-    if (!pinfo.next || pinfo.next->empty()) break;
+    if (!co_await send_page(run, page)) co_return RunOutcome::failed("push", "stopped");
+    if (!pinfo.next || pinfo.next->empty()) co_return RunOutcome{};
     auto resolved = next_page_url(url, *pinfo.next);
     if (!resolved) co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", n));
     if (*resolved == url)
       co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" points at itself", n));
     url = std::move(*resolved);
   }
+}
 
-  if (untracked) {
+asio::awaitable<bool> NetboxSource::send_page(PageRun& run, std::vector<NetboxDevice>& page) {
+  DeviceBatch batch;
+  batch.reserve(page.size());
+  for (auto& d : page) {
+    const auto id = d.id;
+    DeviceUpdate u;
+    if (!to_update(std::move(d), run.info, u)) {
+      ++run.skipped;  // neither primary_ip4 nor primary_ip6
+      continue;
+    }
+    if (id) run.remember(*id, u.ip);
+    batch.push_back(std::move(u));
+  }
+  co_return batch.empty() || co_await run.sink.push(std::move(batch));
+}
+
+asio::awaitable<RunOutcome> NetboxSource::finish_run(PageRun& run) {
+  if (run.untracked) {
     // Every device was sent; only what vanished cannot be known this run.
-    sr::log::warn(name_, fmt::format("{} device(s) past max_seen_devices ({}): every device was sent, but this "
-                                     "run retracts nothing and keeps the last complete run's list",
-                                     untracked, cap));
-    auto outcome = RunOutcome::completed(skipped);
-    outcome.over_cap = untracked;
+    sr::log::warn(name(), fmt::format("{} device(s) past max_seen_devices ({}): every device was sent, but this "
+                                      "run retracts nothing and keeps the last complete run's list",
+                                      run.untracked, run.cap));
+    auto outcome = RunOutcome::completed(run.skipped);
+    outcome.over_cap = run.untracked;
     co_return outcome;
   }
-  settle(current);
-  const auto gone = vanished(previous, current);
-  SeenList().swap(previous);
+  settle(run.current);
+  const auto gone = vanished(run.previous, run.current);
+  SeenList().swap(run.previous);
   if (!gone.empty())
-    sr::log::info(name_, fmt::format("{} device(s) left NetBox since the last complete run: retracted",
-                                     gone.size()));
+    sr::log::info(name(), fmt::format("{} device(s) left NetBox since the last complete run: retracted",
+                                      gone.size()));
   // Retractions in batches of a page, like the devices.
   DeviceBatch batch;
   for (std::size_t i = 0; i < gone.size(); ++i) {
-    batch.push_back(retraction(gone[i].id(), gone[i].ip(), info));
+    batch.push_back(retraction(gone[i].id(), gone[i].ip(), run.info));
     if ((batch.size() >= options_.http.page_size || i + 1 == gone.size()) &&
-        !co_await sink.push(std::exchange(batch, {})))
-      co_return stopped;
+        !co_await run.sink.push(std::exchange(batch, {})))
+      co_return RunOutcome::failed("push", "stopped");
   }
-  if (!file.empty())
-    if (auto err = save_seen(file, current); !err.empty())
-      sr::log::warn(name_, "state: " + err + "; the next run may retract too little");
-  co_return RunOutcome::completed(skipped);
+  if (!run.file.empty())
+    if (auto err = save_seen(run.file, run.current); !err.empty())
+      sr::log::warn(name(), "state: " + err + "; the next run may retract too little");
+  co_return RunOutcome::completed(run.skipped);
 }
 
 }  // namespace sr::sync::netbox

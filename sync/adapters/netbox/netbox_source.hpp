@@ -5,13 +5,10 @@
 // for each device the previous complete run sent and this one did not.
 #pragma once
 
-#include "net/https/client.hpp"
 #include "net/https/retry_policy.hpp"
-#include "sync/adapters/adapter.hpp"
-#include "sync/adapters/https_source_options.hpp"
+#include "sync/adapters/https/https_source.hpp"
 #include "sync/adapters/netbox/netbox_page.hpp"
 
-#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -29,7 +26,7 @@ struct NetboxOptions {
   std::uint64_t max_seen_devices = kDefaultMaxSeenDevices;  // setting max_seen_devices
 };
 
-net::Expected<NetboxOptions> netbox_options(const SourceConfig& source);
+base::Expected<NetboxOptions> netbox_options(const SourceConfig& source);
 
 // False when the device has neither primary_ip4 nor primary_ip6.
 bool to_update(NetboxDevice&& device, const RunInfo& info, DeviceUpdate& out);
@@ -39,23 +36,26 @@ DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& i
 // scheme, host and port of `current`; none when `next` is not a URL.
 std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, std::string_view next);
 
-class NetboxSource final : public Adapter {
+class NetboxSource final : public HttpsSource {
  public:
   NetboxSource(const SourceConfig& source, NetboxOptions options);
   ~NetboxSource() override;
-  boost::asio::awaitable<RunOutcome> run(const RunInfo& info, DeviceSink& sink) override;
 
  private:
-  boost::asio::awaitable<RunOutcome> run_pages(const RunInfo& info, DeviceSink& sink);
-  boost::asio::awaitable<RunOutcome> fetch_page(const boost::urls::url& url, std::uint64_t page,
-                                                std::vector<NetboxDevice>& out,
-                                                NetboxPageInfo& info);
+  struct PageRun;
 
-  std::string name_;
+  boost::asio::awaitable<RunOutcome> run_source(const RunInfo& info, DeviceSink& sink) override;
+  // The last complete run's devices, for retractions (none without a state directory).
+  void load_previous(PageRun& run);
+  // Every page, following `next`, each sent as it is read.
+  boost::asio::awaitable<RunOutcome> send_pages(PageRun& run);
+  boost::asio::awaitable<bool> send_page(PageRun& run, std::vector<NetboxDevice>& page);
+  boost::asio::awaitable<RunOutcome> devices_page(const boost::urls::url& url, std::uint64_t page,
+                                                  std::vector<NetboxDevice>& out, NetboxPageInfo& info);
+  // After every page: retractions for what vanished, and this run's list kept.
+  boost::asio::awaitable<RunOutcome> finish_run(PageRun& run);
+
   NetboxOptions options_;
-  std::unique_ptr<net::https::Client> client_;
-  std::uint64_t seed_;
-  RetryLog retry_log_{name_};
 };
 
 }  // namespace sr::sync::netbox

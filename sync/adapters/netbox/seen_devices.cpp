@@ -1,6 +1,6 @@
 #include "sync/adapters/netbox/seen_devices.hpp"
 
-#include "net/durable_file.hpp"
+#include "base/durable_file.hpp"
 
 #include <arpa/inet.h>
 #include <openssl/sha.h>
@@ -73,8 +73,8 @@ fs::path seen_file(const fs::path& dir, std::string_view source_name) {
   return dir / (name + ".seen");
 }
 
-net::Expected<SeenList> load_seen(const fs::path& file, std::uint64_t max_devices) {
-  using Result = net::Expected<SeenList>;
+base::Expected<SeenList> load_seen(const fs::path& file, std::uint64_t max_devices) {
+  using Result = base::Expected<SeenList>;
   std::ifstream in(file);
   if (!in) {
     if (!fs::exists(file)) return SeenList{};
@@ -102,7 +102,7 @@ net::Expected<SeenList> load_seen(const fs::path& file, std::uint64_t max_device
 namespace {
 
 // Through a 64 KiB buffer: one write per buffer, not per device.
-std::string write_lines(net::DurableFile& out, const SeenList& seen) {
+std::string write_lines(base::DurableFile& out, const SeenList& seen) {
   constexpr std::size_t kBuffer = 64 * 1024;
   std::string buffer;
   buffer.reserve(kBuffer + 128);
@@ -127,7 +127,7 @@ std::string save_seen(const fs::path& file, const SeenList& seen) {
   if (ec) return "cannot create " + file.parent_path().string() + ": " + ec.message();
   fs::permissions(file.parent_path(), fs::perms::owner_all, ec);
   // 0600 whatever the umask, fsynced, renamed, directory fsynced.
-  auto out = net::DurableFile::create(file);
+  auto out = base::DurableFile::create(file);
   if (!out) return out.error();
   if (auto err = write_lines(*out, seen); !err.empty()) return err;
   return out->commit();

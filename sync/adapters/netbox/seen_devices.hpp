@@ -7,7 +7,7 @@
 // so each entry is fixed-size and flat: 25 bytes, no node, no heap string.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <array>
 #include <cstdint>
@@ -47,7 +47,7 @@ SeenList vanished(const SeenList& previous, const SeenList& current);
 std::filesystem::path seen_file(const std::filesystem::path& dir, std::string_view source_name);
 // A missing file is an empty list (a first run); a damaged one, or one of
 // more than `max_devices` lines, is an error. The result is settled.
-net::Expected<SeenList> load_seen(const std::filesystem::path& file, std::uint64_t max_devices);
+base::Expected<SeenList> load_seen(const std::filesystem::path& file, std::uint64_t max_devices);
 // "" when written (temp file, fsync, rename), else why not. Lines
 // "<id>\t<ip>\n", written through a small buffer (never the whole text in memory).
 std::string save_seen(const std::filesystem::path& file, const SeenList& seen);

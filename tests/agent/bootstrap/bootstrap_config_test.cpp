@@ -1,7 +1,7 @@
 // The agent's bootstrap: file, then environment, then flags; every error
 // names its source and key.
 #include "agent/bootstrap/bootstrap_config.hpp"
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 #include "tests/agent/bootstrap/bootstrap_inputs.hpp"
 
 #include <catch2/catch.hpp>
@@ -85,9 +85,9 @@ TEST_CASE("a bootstrap file over the size cap is refused, naming it", "[agent][b
   REQUIRE_FALSE(r.ok());
   CHECK(r.error() == huge.path.string() + ": larger than the 16384 KiB a configuration file may be");
   // Devices that report no size are capped too, and an unreadable path says why.
-  CHECK(sr::net::read_small_file("/dev/zero", 1024).error() ==
+  CHECK(sr::base::read_small_file("/dev/zero", 1024).error() ==
         "/dev/zero: larger than the 1 KiB a configuration file may be");
-  CHECK(sr::net::read_small_file("/nonexistent/x.pem").error() ==
+  CHECK(sr::base::read_small_file("/nonexistent/x.pem").error() ==
         "/nonexistent/x.pem: cannot open (No such file or directory)");
 }
 

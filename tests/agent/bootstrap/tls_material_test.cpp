@@ -2,7 +2,7 @@
 // wrong file is an error naming it (never empty material, which gRPC would
 // take as "public roots" or "no client certificate"), and no error shows
 // the key.
-#include "agent/control/tls_material.hpp"
+#include "agent/gateway/tls_material.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_pki.hpp"
 

@@ -3,7 +3,7 @@
 // keys of features this agent does not have are one warning, and the
 // certificate, not the file, is the identity.
 #include "agent/bootstrap/bootstrap_config.hpp"
-#include "agent/control/control_plane.hpp"
+#include "agent/gateway/control_plane.hpp"
 #include "tests/agent/bootstrap/bootstrap_inputs.hpp"
 #include "tests/agent/bootstrap/upstream_fixture.hpp"
 
@@ -15,7 +15,7 @@ using namespace sr::test;
 
 namespace {
 
-sr::net::Expected<Bootstrap> load(const File& f, std::map<std::string, std::string> vars = {},
+sr::base::Expected<Bootstrap> load(const File& f, std::map<std::string, std::string> vars = {},
                                   const std::map<std::string, std::string>& flags = kNoFlags) {
   return load_bootstrap(f.path.string(), true, env(std::move(vars)), flags);
 }

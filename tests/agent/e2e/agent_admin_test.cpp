@@ -118,13 +118,13 @@ TEST_CASE("sources are refused until the tenant has an enrolled agent, then reac
   auto [bad_type, bad_type_body] = api.call("POST", "/admin/tenants/acme/sources", R"({"name":"x","type":"snmp"})");
   CHECK(bad_type == 400);
   CHECK_THAT(bad_type_body, Catch::Contains("snmp"));
-  // What the agent would read leniently is accepted (with its warnings); what
-  // no reading saves is not: a query list that is not one.
+  // What the agent would read leniently is accepted; what no reading saves is
+  // not: a query list that is not one (the gateway checks against contract/).
   auto [bad_queries, bad_queries_body] = api.call(
       "POST", "/admin/tenants/acme/sources",
       R"({"name":"x","type":"armis","endpoint":"https://armis.test","credentials":{"api_key":"k"},"queries":"all"})");
   CHECK(bad_queries == 400);
-  CHECK_THAT(bad_queries_body, Catch::Contains("queries must be an array"));
+  CHECK_THAT(bad_queries_body, Catch::Contains("queries\\\" must be an array, not a string"));
   auto [no_creds, no_creds_body] = api.call(
       "POST", "/admin/tenants/acme/sources", R"({"name":"hq","type":"armis","endpoint":"https://armis.test"})");
   CHECK(no_creds == 400);

@@ -1,6 +1,6 @@
 // The agent's control plane end to end: the real serviceradar-agent process
 // against the real reference gateway, both on loopback with the test PKI.
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
 #include "tests/support/child_process.hpp"
@@ -244,7 +244,7 @@ TEST_CASE("SIGHUP picks up a rotated certificate", "[agent][control]") {
   fs::copy(std::getenv("SR_TEST_PKI"), dir / "pki", fs::copy_options::recursive);
   const std::string cert = (dir / "pki" / "agents" / "agent-1").string();
   auto serial_of = [&] {
-    auto pem = sr::net::read_file(cert + ".pem");
+    auto pem = sr::base::read_file(cert + ".pem");
     REQUIRE(pem);
     return sr::net::tls::read_certificate(*pem)->serial;
   };

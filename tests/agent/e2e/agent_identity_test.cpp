@@ -13,7 +13,7 @@
 //  - fake B writes NetBox's next links as http://netbox.internal:8080/...,
 //    as behind a TLS-terminating proxy: the agent stays on its endpoint and
 //    syncs NetBox whole.
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "sync/device/address_text.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
 #include "tests/agent/e2e/fake_inventory_process.hpp"
@@ -33,7 +33,7 @@
 
 using namespace sr::test;
 namespace inventory = sr::gateway::inventory;
-using sr::sync::faker::Inventory;
+using sr::contract::faker::Inventory;
 
 namespace {
 

@@ -3,7 +3,7 @@
 // and streams both inventories to the real reference gateway over mTLS.
 // What lands in the tenant's sink is compared device by device; neither log
 // may show a credential.
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
 #include "tests/agent/e2e/fake_inventory_process.hpp"
 #include "tests/support/child_process.hpp"
@@ -81,7 +81,7 @@ TEST_CASE("Armis and NetBox inventories arrive whole through the agent, credenti
     return got["armis"].size() >= kDevices && got["netbox"].size() >= kDevices;
   }));
 
-  sr::sync::faker::Inventory inv({kDevices, 5, 0.05});
+  sr::contract::faker::Inventory inv({kDevices, 5, 0.05});
   std::multiset<std::string> armis, netbox;
   for (std::uint64_t i = 0; i < kDevices; ++i) {
     armis.insert(inv.ip_of(i, 0));

@@ -3,7 +3,7 @@
 // rotation by SIGHUP re-seals the cache under the new key, so a restart with
 // the new key runs it and the old key opens nothing.
 #include "agent/state/config_cache.hpp"
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -59,7 +59,7 @@ TEST_CASE("SIGHUP key rotation re-seals the config cache under the new key", "[a
   const std::string cert = (temp.path / "pki" / "agents" / "agent-1").string();
   const auto state = temp.path / "state";
   const auto cache = state / "config-cache.json";
-  const auto old_key = *sr::net::read_file(cert + ".key");
+  const auto old_key = *sr::base::read_file(cert + ".key");
   std::string address;
   {
     GatewayFixtureOptions o;
@@ -73,7 +73,7 @@ TEST_CASE("SIGHUP key rotation re-seals the config cache under the new key", "[a
     ChildProcess renew(std::getenv("SR_GEN_CERTS"),
                        {(temp.path / "pki").string(), "--tenants", "acme", "--agent", "acme/default/agent-1"});
     REQUIRE(renew.wait_exit() == 0);
-    REQUIRE(*sr::net::read_file(cert + ".key") != old_key);
+    REQUIRE(*sr::base::read_file(cert + ".key") != old_key);
     ::kill(agent->pid(), SIGHUP);
     CHECK(agent->wait_for_log("config cache " + cache.string() + ": re-sealed under the rotated key"));
     check_clean_exit(*agent);

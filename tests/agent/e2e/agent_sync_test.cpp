@@ -1,7 +1,7 @@
 // The sync runtime end to end: the real agent with faker sources against
 // the real reference gateway (mTLS on loopback); what arrives is read back
 // from the gateway's per-tenant sink. And `serviceradar-agent sync --once`.
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tests/agent/e2e/agent_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/wait.hpp"
@@ -73,7 +73,7 @@ Delivered read_sink(const fs::path& dir) {
 
 std::set<std::string> expected_ips(std::uint64_t n) {
   std::set<std::string> ips;
-  for (std::uint64_t i = 0; i < n; ++i) ips.insert(sr::sync::faker::slot_ip(i));
+  for (std::uint64_t i = 0; i < n; ++i) ips.insert(sr::contract::faker::slot_ip(i));
   return ips;
 }
 

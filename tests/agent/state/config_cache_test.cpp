@@ -2,7 +2,7 @@
 // opened only with the same agent key, plain on request, tamper-evident.
 #include "agent/state/config_cache.hpp"
 #include "agent/state/state_dir.hpp"
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 #include "tests/support/temp_dir.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -26,7 +26,7 @@ TEST_CASE("a sealed cache round-trips and shows no credential on disk", "[agent]
   sr::test::TempDir dir("sr-cache");
   ConfigCache cache(dir.path, CacheMode::sealed, kKeyA);
   REQUIRE(cache.save({"v1", kConfig}).empty());
-  const auto text = sr::net::read_file(cache.path().string());
+  const auto text = sr::base::read_file(cache.path().string());
   REQUIRE(text);
   CHECK(text->find("SECRET-cache-4d1e") == std::string::npos);
   CHECK(text->find("armis") == std::string::npos);
@@ -49,7 +49,7 @@ TEST_CASE("another key cannot open the cache; tampering is detected", "[agent][c
 
   ConfigCache cache(dir.path, CacheMode::sealed, kKeyA);
   REQUIRE(cache.save({"v1", kConfig}).empty());  // the other key's refusal removed it
-  auto text = *sr::net::read_file(cache.path().string());
+  auto text = *sr::base::read_file(cache.path().string());
   // Claim another version: the version is authenticated, so opening fails.
   const auto at = text.find("\"v1\"");
   REQUIRE(at != std::string::npos);
@@ -65,7 +65,7 @@ TEST_CASE("plain is readable by choice; off keeps nothing; none yet is a clear m
   CHECK(ConfigCache(dir.path, CacheMode::sealed, kKeyA).load().why.find("no cached config") != std::string::npos);
   ConfigCache plain(dir.path, CacheMode::plain, "");
   REQUIRE(plain.save({"v3", kConfig}).empty());
-  CHECK(sr::net::read_file(plain.path().string())->find("SECRET-cache-4d1e") != std::string::npos);
+  CHECK(sr::base::read_file(plain.path().string())->find("SECRET-cache-4d1e") != std::string::npos);
   CHECK(plain.load()->config_json == kConfig);
   fs::remove(plain.path());
   ConfigCache off(dir.path, CacheMode::off, kKeyA);
@@ -113,11 +113,11 @@ TEST_CASE("a rotated key re-seals the cache; the old key no longer opens it", "[
   sr::test::TempDir dir("sr-cache");
   ConfigCache cache(dir.path, CacheMode::sealed, kKeyA);
   REQUIRE(cache.save({"v1", kConfig}).empty());
-  const auto before = *sr::net::read_file(cache.path());
+  const auto before = *sr::base::read_file(cache.path());
   const auto r = cache.rekey(kKeyB);
   CHECK(r.resealed);
   CHECK(r.warning.empty());
-  CHECK(*sr::net::read_file(cache.path()) != before);
+  CHECK(*sr::base::read_file(cache.path()) != before);
   // Sealed under key B now: a restart with the rotated key runs it ...
   auto with_b = ConfigCache(dir.path, CacheMode::sealed, kKeyB).load();
   REQUIRE(with_b);

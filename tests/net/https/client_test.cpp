@@ -6,7 +6,7 @@
 #include "net/https/client.hpp"
 #include "net/https/fetch.hpp"
 #include "net/io_pool.hpp"
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tests/net/http/hostile_client.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/test_pki.hpp"
@@ -823,7 +823,7 @@ TEST_CASE("fake-inventory --plain serves plain HTTP without a certificate; --fir
                                    R"(/api/dcim/devices/?limit=50&offset=50")"));
   CHECK_THAT(body, Catch::Contains(R"({"id":1,)"));  // the same ids ...
   CHECK_THAT(body, Catch::Contains(R"("primary_ip4":{"address":")" +
-                                   sr::sync::faker::slot_ip(5000) + R"(/24"})"));  // ... other boxes
+                                   sr::contract::faker::slot_ip(5000) + R"(/24"})"));  // ... other boxes
   CHECK_THAT(body, Catch::Contains(R"("address":"fd00::13ba/64")"));  // index 49 is IPv6-only: slot 5049 + 1
   // Armis too: a token, then a page, over the same plain connection.
   Request login;
@@ -838,7 +838,7 @@ TEST_CASE("fake-inventory --plain serves plain HTTP without a certificate; --fir
   REQUIRE(c.get("http://" + endpoint + "/api/v1/search/?from=0&length=2", body,
                 {{"Authorization", "Bearer " + token}})
               .ok());
-  CHECK_THAT(body, Catch::Contains(R"("id":1,"ipAddress":")" + sr::sync::faker::slot_ip(5000) + '"'));
+  CHECK_THAT(body, Catch::Contains(R"("id":1,"ipAddress":")" + sr::contract::faker::slot_ip(5000) + '"'));
   CHECK(c.client->stats().connections_opened == 1);
   // A plain fake refuses TLS.
   CHECK(c.get("https://" + endpoint + "/api/dcim/devices/", body, kNetboxAuth).stage == Stage::tls);

@@ -5,12 +5,12 @@
 
 #include "net/http/server.hpp"
 #include "tools/agent-gateway/admin/admin_token.hpp"
-#include "tools/agent-gateway/gateway_service.hpp"
+#include "tools/agent-gateway/control/control_hub.hpp"
 
 namespace sr::gateway {
 
-// `token` and `service` must outlive the server.
-void add_admin_routes(sr::net::http::Server& http, GatewayService& service,
+// `token` and `hub` must outlive the server.
+void add_admin_routes(sr::net::http::Server& http, ControlHub& hub,
                       const AdminToken& token);
 
 }  // namespace sr::gateway

@@ -1,6 +1,6 @@
 #include "tools/agent-gateway/admin/admin_token.hpp"
 
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
 
 #include <openssl/crypto.h>
 
@@ -14,7 +14,7 @@ constexpr std::string_view kBearer = "Bearer ";
 }  // namespace
 
 AdminToken AdminToken::from_file(const std::string& path) {
-  std::string text = sr::net::read_file_or_throw(path);
+  std::string text = sr::base::read_file_or_throw(path);
   std::string token = text.substr(0, text.find_first_of("\r\n"));
   if (token.size() < kMinTokenLength)
     throw std::runtime_error("admin token file " + path + ": the token must be at least " +

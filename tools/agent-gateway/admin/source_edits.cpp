@@ -1,7 +1,5 @@
 #include "tools/agent-gateway/admin/source_edits.hpp"
 
-#include "sync/config/source_config.hpp"
-
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
@@ -61,55 +59,6 @@ std::string merge_patch(json::object& source, const json::object& patch) {
     }
   }
   return {};
-}
-
-namespace {
-
-bool has_credential(const sync::SourceConfig& source, std::initializer_list<const char*> keys) {
-  for (const char* k : keys) {
-    auto it = source.credentials.find(k);
-    if (it != source.credentials.end() && !it->second.empty()) return true;
-  }
-  return false;
-}
-
-// What the adapters refuse to start without (they say so too, but only at
-// run time), judged on the source as the agent reads it.
-std::string adapter_needs(const sync::SourceConfig& source) {
-  if (source.type == "armis" && !has_credential(source, {"api_key", "api_secret", "secret_key"}))
-    return "\"credentials\": an Armis source needs api_key (and api_secret) or secret_key";
-  if (source.type == "netbox" && !has_credential(source, {"api_token", "token"}))
-    return "\"credentials\": a NetBox source needs api_token (or token)";
-  return {};
-}
-
-}  // namespace
-
-std::string validate_source(const std::string& name, const json::object& source,
-                            std::vector<std::string>& warnings) {
-  if (auto why = check_source_name(name); !why.empty()) return why;
-  json::object as_agent_sees_it = source;
-  if (const auto* en = source.if_contains("enabled")) {
-    const bool ok = en->is_bool() || (en->is_string() && (en->get_string() == "true" || en->get_string() == "false"));
-    if (!ok) return "\"enabled\" must be true or false";
-    as_agent_sees_it.erase("enabled");
-  }
-  if (const auto* id = source.if_contains("agent_id")) {
-    if (!id->is_string()) return "\"agent_id\" must be a string";
-    as_agent_sees_it.erase("agent_id");
-  }
-  const auto* type = source.if_contains("type");
-  if (!type || !type->is_string() || type->get_string().empty()) return "\"type\" is missing (armis, netbox or faker)";
-  const auto parsed = sync::parse_sources(
-      json::serialize(json::object{{"sources", json::object{{name, std::move(as_agent_sees_it)}}}}));
-  if (!parsed.fatal.empty()) return parsed.fatal;
-  if (!parsed.errors.empty()) return parsed.errors.front();
-  if (parsed.sources.empty())
-    return parsed.warnings.empty() ? "the source was not accepted" : parsed.warnings.front();
-  warnings.insert(warnings.end(), parsed.warnings.begin(), parsed.warnings.end());
-  const auto& read = parsed.sources.front();
-  for (const auto& w : read.warnings) warnings.push_back(fmt::format("source \"{}\": {}", name, w));
-  return adapter_needs(read);
 }
 
 }  // namespace sr::gateway

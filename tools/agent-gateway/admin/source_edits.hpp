@@ -23,9 +23,11 @@ boost::json::object redacted_source(const boost::json::object& source);
 // secret can be rotated without sending the others. "" or why not.
 std::string merge_patch(boost::json::object& source, const boost::json::object& patch);
 
-// Validates a source as the agent will parse it (the agent's own parser),
-// plus what its adapter needs to start (endpoint and credentials). "" or the
-// first error naming the key; unknown keys become warnings.
+// Validates a source against the contract (contract/source_keys.hpp): what
+// the agent refuses to run is an error, what it reads leniently (a duration
+// that does not read, a key it does not know) a warning. Checked on its own,
+// not with the agent's parser: the admin API is a second opinion. "" or the
+// first error naming the key; never a credential's value.
 std::string validate_source(const std::string& name, const boost::json::object& source,
                             std::vector<std::string>& warnings);
 

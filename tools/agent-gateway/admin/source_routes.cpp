@@ -3,8 +3,10 @@
 #include "net/tls/peer_identity.hpp"
 #include "tools/agent-gateway/admin/admin_auth.hpp"
 #include "tools/agent-gateway/admin/source_edits.hpp"
-#include "tools/agent-gateway/log.hpp"
-#include "tools/agent-gateway/unix_clock.hpp"
+#include "base/log/logger.hpp"
+
+#include <fmt/format.h>
+#include "base/clock.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -74,7 +76,7 @@ json::value last_result(const std::string& name, const std::map<std::string, Sou
 
 class SourceApi {
  public:
-  SourceApi(GatewayService& service, const GatewayState& state) : service_(service), state_(state) {}
+  SourceApi(ControlHub& hub, const GatewayState& state) : hub_(hub), state_(state) {}
 
   Response handle(const Request& req) {
     auto target = parse_target(req.target);
@@ -125,7 +127,7 @@ class SourceApi {
   }
 
   Response list_agents(const std::string& tenant) const {
-    const auto now = unix_now();
+    const auto now = base::unix_now();
     json::array out;
     for (const auto& [key, r] : state_.agents_of(tenant))
       out.push_back(json::object{{"agent_id", key.agent_id},
@@ -159,7 +161,7 @@ class SourceApi {
   Response with_document(const std::string& tenant, Edit&& edit) {
     std::optional<Response> out;
     bool written = false;
-    service_.with_store([&](ConfigStore& store) {
+    hub_.with_store([&](ConfigStore& store) {
       auto doc = store.document(tenant);
       if (!doc) {
         out = error(409, "the tenant's store file cannot be edited until it is fixed: " + doc.error());
@@ -171,14 +173,14 @@ class SourceApi {
         return;
       }
       if (auto err = store.write_document(tenant, *doc); !err.empty()) {
-        log("error", "admin: {}", err);
+        log::error({}, fmt::format("admin: {}", err));
         out = error(500, "the store could not be written (see the gateway log)");
         return;
       }
       written = true;
       out = std::move(result.response);
     });
-    if (written) service_.reload_store();  // pushes to the tenant's open ControlStreams
+    if (written) hub_.reload_store();  // pushes to the tenant's open ControlStreams
     return *out;
   }
 
@@ -247,7 +249,7 @@ class SourceApi {
       auto& sources = sources_of(doc);
       if (sources.contains(name)) return refuse(409, "tenant '" + tenant + "' already has a source '" + name + "'");
       sources[name] = source;
-      log("info", "admin: source '{}' ({}) created for tenant '{}'", name, std::string(source.at("type").as_string()), tenant);
+      log::info({}, fmt::format("admin: source '{}' ({}) created for tenant '{}'", name, std::string(source.at("type").as_string()), tenant));
       auto shown_source = shown(name, source, reports_of(tenant));
       shown_source["warnings"] = to_array(warnings);
       return EditResult{201, true, answer(201, shown_source)};
@@ -270,7 +272,7 @@ class SourceApi {
       *found = changed;
       std::vector<std::string> keys;
       for (const auto& kv : patch) keys.emplace_back(kv.key());
-      log("info", "admin: source '{}' of tenant '{}' changed ({})", name, tenant, join(keys));
+      log::info({}, fmt::format("admin: source '{}' of tenant '{}' changed ({})", name, tenant, join(keys)));
       auto out = shown(name, changed, reports_of(tenant));
       out["warnings"] = to_array(warnings);
       return EditResult{200, true, answer(200, out)};
@@ -280,7 +282,7 @@ class SourceApi {
   Response remove(const std::string& tenant, const std::string& name) {
     return with_document(tenant, [&](json::object& doc) {
       if (!sources_of(doc).erase(name)) return refuse(404, "tenant '" + tenant + "' has no source '" + name + "'");
-      log("info", "admin: source '{}' of tenant '{}' deleted", name, tenant);
+      log::info({}, fmt::format("admin: source '{}' of tenant '{}' deleted", name, tenant));
       return EditResult{200, true, answer(200, json::object{{"deleted", name}})};
     });
   }
@@ -296,15 +298,15 @@ class SourceApi {
     return out;
   }
 
-  GatewayService& service_;
+  ControlHub& hub_;
   const GatewayState& state_;
 };
 
 }  // namespace
 
-void add_source_routes(sr::net::http::Server& http, GatewayService& service, const GatewayState& state,
+void add_source_routes(sr::net::http::Server& http, ControlHub& hub, const GatewayState& state,
                        const AdminToken& token) {
-  auto api = std::make_shared<SourceApi>(service, state);
+  auto api = std::make_shared<SourceApi>(hub, state);
   http.route_prefix(
       std::string(kPrefix),
       [api, &token](const Request& req) {

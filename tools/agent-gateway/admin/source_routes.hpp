@@ -14,13 +14,13 @@
 
 #include "net/http/server.hpp"
 #include "tools/agent-gateway/admin/admin_token.hpp"
-#include "tools/agent-gateway/gateway_service.hpp"
+#include "tools/agent-gateway/control/control_hub.hpp"
 #include "tools/agent-gateway/gateway_state.hpp"
 
 namespace sr::gateway {
 
 // The references must outlive the server.
-void add_source_routes(sr::net::http::Server& http, GatewayService& service, const GatewayState& state,
+void add_source_routes(sr::net::http::Server& http, ControlHub& hub, const GatewayState& state,
                        const AdminToken& token);
 
 }  // namespace sr::gateway

@@ -1,8 +1,9 @@
 #include "tools/agent-gateway/config/config_store.hpp"
 
-#include "net/durable_file.hpp"
+#include "base/durable_file.hpp"
+#include "base/log/logger.hpp"
+#include "base/read_file.hpp"
 #include "net/tls/peer_identity.hpp"
-#include "tools/agent-gateway/log.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
@@ -13,9 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace sr::gateway {
 
@@ -106,9 +105,9 @@ struct ConfigStore::Tenant {
 ConfigStore::ConfigStore(fs::path dir) : dir_(std::move(dir)) {
   // An edit interrupted by a crash leaves its temporary (with the tenant's
   // credentials in it): nothing reads it, so it goes before anything else runs.
-  const auto swept = net::remove_write_leftovers(dir_);
-  for (const auto& name : swept.removed) log("info", "store: removed {} left by an interrupted write in {}", name, dir_.string());
-  for (const auto& err : swept.errors) log("warn", "store: {}", err);
+  const auto swept = base::remove_write_leftovers(dir_);
+  for (const auto& name : swept.removed) log::info({}, fmt::format("store: removed {} left by an interrupted write in {}", name, dir_.string()));
+  for (const auto& err : swept.errors) log::warn({}, fmt::format("store: {}", err));
 }
 ConfigStore::~ConfigStore() = default;
 
@@ -160,26 +159,14 @@ Parsed validate(const std::string& file, json::value doc) {
   return p;
 }
 
-std::optional<std::string> read_small_file(const fs::path& path, std::string& error) {
-  std::error_code ec;
-  const auto size = fs::file_size(path, ec);
-  if (ec) {
-    error = path.filename().string() + ": " + ec.message();
+// The store file, capped (base/read_file): errors name the path and why.
+std::optional<std::string> read_store_file(const fs::path& path, std::string& error) {
+  auto text = base::read_small_file(path, ConfigStore::kMaxFileBytes);
+  if (!text) {
+    error = text.error();
     return std::nullopt;
   }
-  if (size > ConfigStore::kMaxFileBytes) {
-    error = fmt::format("{}: {} bytes, more than the {} a store file may have",
-                        path.filename().string(), size, ConfigStore::kMaxFileBytes);
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) {
-    error = path.filename().string() + ": cannot read";
-    return std::nullopt;
-  }
-  return text.str();
+  return std::move(*text);
 }
 
 std::optional<json::value> parse_file(const std::string& file, const std::string& text,
@@ -200,56 +187,52 @@ std::optional<json::value> parse_file(const std::string& file, const std::string
 
 }  // namespace
 
-std::vector<std::string> ConfigStore::reload() {
-  std::vector<std::string> changed;
-  std::map<std::string, bool> seen;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const auto& path = entry.path();
-    const std::string file = path.filename().string();
-    if (path.extension() != ".json" || file.front() == '.') continue;  // editors' temp files
-    const std::string tenant = path.stem().string();
-    if (!net::tls::valid_tenant_slug(tenant)) {
-      errors_[file] = {file + ": '" + tenant + "' is not a tenant slug (a-z, 0-9, '-')"};
-      continue;
-    }
-    if (tenant == "platform") {
-      errors_[file] = {file + ": tenant 'platform' is reserved"};
-      continue;
-    }
-    seen[tenant] = true;
-    auto& slot = tenants_[tenant];
-    const auto mtime = fs::last_write_time(path, ec);
-    const auto size = fs::file_size(path, ec);
-    if (slot && slot->mtime == mtime && slot->size == size) continue;
-
-    std::string error;
-    auto text = read_small_file(path, error);
-    std::optional<json::value> doc;
-    if (text) doc = parse_file(file, *text, error);
-    if (!doc) {
-      errors_[file] = {error};  // keep the previous content, if any
-      if (!slot) {
-        slot = std::make_unique<Tenant>();
-        slot->mtime = mtime;
-        slot->size = size;
-      }
-      continue;
-    }
-    auto parsed = validate(file, std::move(*doc));
-    errors_[file] = std::move(parsed.errors);
-    if (errors_[file].empty()) errors_.erase(file);
-    auto fresh = std::make_unique<Tenant>();
-    fresh->mtime = mtime;
-    fresh->size = size;
-    fresh->sources = std::move(parsed.sources);
-    fresh->poll_interval = std::move(parsed.poll_interval);
-    fresh->fingerprint = canonical(json::object{{"p", fresh->poll_interval}, {"s", fresh->sources}});
-    if (!slot || slot->fingerprint != fresh->fingerprint) changed.push_back(tenant);
-    slot = std::move(fresh);
+std::string ConfigStore::reload_file(const fs::path& path, std::vector<std::string>& changed) {
+  const std::string file = path.filename().string();
+  if (path.extension() != ".json" || file.front() == '.') return {};  // editors' temp files
+  const std::string tenant = path.stem().string();
+  if (!net::tls::valid_tenant_slug(tenant)) {
+    errors_[file] = {file + ": '" + tenant + "' is not a tenant slug (a-z, 0-9, '-')"};
+    return {};
   }
-  if (ec) errors_["(store)"] = {"cannot list " + dir_.string() + ": " + ec.message()};
-  else errors_.erase("(store)");
+  if (tenant == "platform") {
+    errors_[file] = {file + ": tenant 'platform' is reserved"};
+    return {};
+  }
+  auto& slot = tenants_[tenant];
+  std::error_code ec;
+  const auto mtime = fs::last_write_time(path, ec);
+  const auto size = fs::file_size(path, ec);
+  if (slot && slot->mtime == mtime && slot->size == size) return tenant;
+
+  std::string error;
+  auto text = read_store_file(path, error);
+  std::optional<json::value> doc;
+  if (text) doc = parse_file(file, *text, error);
+  if (!doc) {
+    errors_[file] = {error};  // keep the previous content, if any
+    if (!slot) {
+      slot = std::make_unique<Tenant>();
+      slot->mtime = mtime;
+      slot->size = size;
+    }
+    return tenant;
+  }
+  auto parsed = validate(file, std::move(*doc));
+  errors_[file] = std::move(parsed.errors);
+  if (errors_[file].empty()) errors_.erase(file);
+  auto fresh = std::make_unique<Tenant>();
+  fresh->mtime = mtime;
+  fresh->size = size;
+  fresh->sources = std::move(parsed.sources);
+  fresh->poll_interval = std::move(parsed.poll_interval);
+  fresh->fingerprint = canonical(json::object{{"p", fresh->poll_interval}, {"s", fresh->sources}});
+  if (!slot || slot->fingerprint != fresh->fingerprint) changed.push_back(tenant);
+  slot = std::move(fresh);
+  return tenant;
+}
+
+void ConfigStore::forget_missing(const std::map<std::string, bool>& seen, std::vector<std::string>& changed) {
   for (auto it = tenants_.begin(); it != tenants_.end();) {
     if (seen.count(it->first)) {
       ++it;
@@ -263,6 +246,18 @@ std::vector<std::string> ConfigStore::reload() {
     const bool gone = it->first != "(store)" && !fs::exists(dir_ / it->first);
     it = gone ? errors_.erase(it) : std::next(it);
   }
+}
+
+std::vector<std::string> ConfigStore::reload() {
+  std::vector<std::string> changed;
+  std::map<std::string, bool> seen;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    if (auto tenant = reload_file(entry.path(), changed); !tenant.empty()) seen[tenant] = true;
+  }
+  if (ec) errors_["(store)"] = {"cannot list " + dir_.string() + ": " + ec.message()};
+  else errors_.erase("(store)");
+  forget_missing(seen, changed);
   std::sort(changed.begin(), changed.end());
   return changed;
 }
@@ -303,13 +298,13 @@ std::vector<std::string> ConfigStore::tenants() const {
   return out;
 }
 
-net::Expected<json::object> ConfigStore::document(const std::string& tenant) const {
-  using Result = net::Expected<json::object>;
+base::Expected<json::object> ConfigStore::document(const std::string& tenant) const {
+  using Result = base::Expected<json::object>;
   const auto path = dir_ / (tenant + ".json");
   std::error_code ec;
   if (!fs::exists(path, ec)) return json::object{};
   std::string error;
-  auto text = read_small_file(path, error);
+  auto text = read_store_file(path, error);
   if (!text) return Result::failure(error);
   auto doc = parse_file(path.filename().string(), *text, error);
   if (!doc) return Result::failure(error);
@@ -321,7 +316,7 @@ std::string ConfigStore::write_document(const std::string& tenant, const json::o
   const auto path = dir_ / (tenant + ".json");
   // The file holds the tenant's credentials: 0600 whatever the umask, and
   // on disk (fsync, rename, directory fsync) before the edit is answered.
-  return net::write_file_durably(path, json::serialize(doc) + '\n');
+  return base::write_file_durably(path, json::serialize(doc) + '\n');
 }
 
 std::string canonical_json(std::string_view json_text) { return canonical(json::parse(json_text)); }

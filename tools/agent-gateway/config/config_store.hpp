@@ -15,7 +15,7 @@
 // Not thread-safe: the gateway calls it under one lock.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <boost/json/fwd.hpp>
 
@@ -54,8 +54,8 @@ class ConfigStore {
   // For edits (the admin API). The tenant's file as written, store keys and
   // all ({} when there is none); an error naming the file when it cannot be
   // read or parsed: an edit would lose what is there.
-  net::Expected<boost::json::object> document(const std::string& tenant) const;
-  // Writes the tenant's file durably (net::write_file_durably: a 0600
+  base::Expected<boost::json::object> document(const std::string& tenant) const;
+  // Writes the tenant's file durably (base::write_file_durably: a 0600
   // temporary beside it, fsync, rename, directory fsync): readers see the old
   // file or the new one, and only the gateway's user can read either. ""
   // or the error naming the path. reload() picks it up. Blocks on fsync.
@@ -63,6 +63,12 @@ class ConfigStore {
 
  private:
   struct Tenant;
+  // One tenant file: reread when its mtime or size moved. Returns its tenant
+  // ("" for a file that names none); `changed` gets it when its content did.
+  std::string reload_file(const std::filesystem::path& path, std::vector<std::string>& changed);
+  // Tenants whose file is gone, and errors of files that are gone.
+  void forget_missing(const std::map<std::string, bool>& seen, std::vector<std::string>& changed);
+
   std::filesystem::path dir_;
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;
   std::map<std::string, std::vector<std::string>> errors_;  // by file name

@@ -1,6 +1,7 @@
 #include "tools/agent-gateway/identity/client_verifier.hpp"
 
-#include "net/read_file.hpp"
+#include "base/read_file.hpp"
+#include "net/tls/openssl_handles.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -17,24 +18,11 @@ namespace sr::gateway {
 
 namespace {
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
-struct StackFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_free(s); }  // certificates owned elsewhere
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+using net::tls::X509Ptr;
 
 std::vector<X509Ptr> read_pem_certificates(std::string_view pem) {
   std::vector<X509Ptr> out;
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
-      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  auto bio = net::tls::bio_of(pem);
   if (!bio) return out;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr))
     out.emplace_back(cert);
@@ -43,7 +31,7 @@ std::vector<X509Ptr> read_pem_certificates(std::string_view pem) {
 }
 
 X509Ptr read_one_certificate(const std::filesystem::path& path) {
-  auto certs = read_pem_certificates(net::read_file_or_throw(path));
+  auto certs = read_pem_certificates(base::read_file_or_throw(path));
   if (certs.empty()) throw std::runtime_error(path.string() + ": no PEM certificate in it");
   return std::move(certs.front());
 }
@@ -61,7 +49,7 @@ std::string subject_of(X509* cert) {
 }  // namespace
 
 struct ClientVerifier::Impl {
-  std::unique_ptr<X509_STORE, StoreFree> store{X509_STORE_new()};
+  net::tls::X509StorePtr store{X509_STORE_new()};
   X509Ptr root;
   std::map<std::string, X509Ptr> tenant_cas;  // slug -> intermediate CA
 
@@ -97,6 +85,33 @@ ClientVerifier::~ClientVerifier() = default;
 
 std::size_t ClientVerifier::tenant_count() const noexcept { return impl_->tenant_cas.size(); }
 
+namespace {
+
+// The tenant the certificate claims against the CA that issued it
+// (`issuer`: a tenant slug, "" for the root).
+Caller tenant_checked(Caller caller, const std::string& issuer, const std::string& default_tenant) {
+  if (caller.identity.tenant.empty()) {
+    // The upstream 3-part form: the default tenant, from the root or its CA.
+    if (!issuer.empty() && issuer != default_tenant)
+      return {unauthenticated("certificate without a tenant label issued by tenant '" + issuer +
+                              "' CA; only the root or the default tenant's CA may issue it"),
+              caller.identity};
+    caller.identity.tenant = default_tenant;
+    return caller;
+  }
+  if (issuer.empty())
+    return {unauthenticated("certificate claims tenant '" + caller.identity.tenant +
+                            "' but was not issued by that tenant's CA"),
+            caller.identity};
+  if (issuer != caller.identity.tenant)
+    return {unauthenticated("certificate claims tenant '" + caller.identity.tenant +
+                            "' but was issued by tenant '" + issuer + "' CA"),
+            caller.identity};
+  return caller;
+}
+
+}  // namespace
+
 Caller ClientVerifier::verify(std::string_view chain_pem, std::int64_t now) const {
   if (chain_pem.empty()) return {unauthenticated("no client certificate"), {}};
   auto presented = read_pem_certificates(chain_pem);
@@ -104,12 +119,12 @@ Caller ClientVerifier::verify(std::string_view chain_pem, std::int64_t now) cons
 
   // Intermediates: what the client sent plus every tenant CA we know, so a
   // client that sends only its leaf still verifies.
-  std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+  net::tls::X509StackPtr untrusted(sk_X509_new_null());  // certificates owned elsewhere
   for (std::size_t i = 1; i < presented.size(); ++i)
     sk_X509_push(untrusted.get(), presented[i].get());
   for (const auto& [slug, ca] : impl_->tenant_cas) sk_X509_push(untrusted.get(), ca.get());
 
-  std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+  net::tls::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), impl_->store.get(), presented.front().get(),
                                   untrusted.get()) != 1)
     return {grpc::Status(grpc::StatusCode::INTERNAL, "cannot set up certificate verification"), {}};
@@ -143,24 +158,7 @@ Caller ClientVerifier::verify(std::string_view chain_pem, std::int64_t now) cons
                             subject_of(sk_X509_value(X509_STORE_CTX_get0_chain(ctx.get()), 1))),
             caller.identity};
   }
-  if (caller.identity.tenant.empty()) {
-    // The upstream 3-part form: the default tenant, from the root or its CA.
-    if (!issuer->empty() && *issuer != default_tenant_)
-      return {unauthenticated("certificate without a tenant label issued by tenant '" + *issuer +
-                              "' CA; only the root or the default tenant's CA may issue it"),
-              caller.identity};
-    caller.identity.tenant = default_tenant_;
-    return caller;
-  }
-  if (issuer->empty())
-    return {unauthenticated("certificate claims tenant '" + caller.identity.tenant +
-                            "' but was not issued by that tenant's CA"),
-            caller.identity};
-  if (*issuer != caller.identity.tenant)
-    return {unauthenticated("certificate claims tenant '" + caller.identity.tenant +
-                            "' but was issued by tenant '" + *issuer + "' CA"),
-            caller.identity};
-  return caller;
+  return tenant_checked(std::move(caller), *issuer, default_tenant_);
 }
 
 }  // namespace sr::gateway

@@ -1,5 +1,7 @@
 #include "tools/agent-gateway/inventory/device_identity.hpp"
 
+#include "contract/device_json.hpp"
+
 #include <boost/json/object.hpp>
 #include <openssl/evp.h>
 
@@ -95,28 +97,29 @@ std::string mac_key(std::string_view mac) {
 }
 
 std::optional<IncomingDevice> incoming_device(const json::object& o, std::string& error) {
+  namespace key = contract::device_key;  // the keys the agent writes
   IncomingDevice d;
-  d.ip = string_of(o, "ip").value_or("");
+  d.ip = string_of(o, key::ip).value_or("");
   if (d.ip.empty()) {
     error = "device without \"ip\"";
     return std::nullopt;
   }
-  d.device_id = string_of(o, "device_id").value_or("");
+  d.device_id = string_of(o, key::device_id).value_or("");
   // Only a missing (or non-string) partition is "default": the core keeps an empty one.
-  if (auto p = string_of(o, "partition")) d.partition = std::move(*p);
-  d.mac = string_of(o, "mac");
-  d.hostname = string_of(o, "hostname");
-  if (auto s = string_of(o, "source"); s && !s->empty()) d.source = std::move(*s);
-  d.timestamp = string_of(o, "timestamp").value_or("");
+  if (auto p = string_of(o, key::partition)) d.partition = std::move(*p);
+  d.mac = string_of(o, key::mac);
+  d.hostname = string_of(o, key::hostname);
+  if (auto s = string_of(o, key::source); s && !s->empty()) d.source = std::move(*s);
+  d.timestamp = string_of(o, key::timestamp).value_or("");
   // Elixir truthiness (sync_ingestor.ex get_bool/2): every value but nil and
   // false is true, so "is_available":"false" or 0 reads as available.
-  if (const auto* a = o.if_contains("is_available"))
+  if (const auto* a = o.if_contains(key::is_available))
     d.available = !a->is_null() && !(a->is_bool() && !a->get_bool());
-  d.metadata = string_map(o, "metadata");
-  if (const auto* s = o.if_contains("sync_meta"); s && s->is_object())
-    if (const auto* id = s->get_object().if_contains("sync_service_id"); id && id->is_string())
-      d.metadata.emplace("sync_service_id", std::string(id->get_string()));  // only if metadata has none
-  d.tags = string_map(o, "tags");
+  d.metadata = string_map(o, key::metadata);
+  if (const auto* s = o.if_contains(key::sync_meta); s && s->is_object())
+    if (const auto* id = s->get_object().if_contains(contract::sync_meta_key::sync_service_id); id && id->is_string())
+      d.metadata.emplace(contract::sync_meta_key::sync_service_id, std::string(id->get_string()));  // only if metadata has none
+  d.tags = string_map(o, key::tags);
   collect_identifiers(d);
   return d;
 }

@@ -1,5 +1,7 @@
 #include "tools/agent-gateway/inventory/ingestor.hpp"
 
+#include "base/env_knob.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -13,8 +15,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -43,21 +43,7 @@ namespace sr::gateway::inventory {
 namespace {
 
 void knob(const char* name, std::size_t min, std::size_t& field, std::vector<std::string>& warnings) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return;
-  std::size_t n = 0;
-  const std::string_view s(v);
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-  if (ec != std::errc() || p != s.data() + s.size()) {
-    warnings.push_back(std::string(name) + "=\"" + v + "\" is not a number: using " + std::to_string(field));
-    return;
-  }
-  if (n < min) {
-    warnings.push_back(std::string(name) + "=" + v + " is below " + std::to_string(min) + ": using " +
-                       std::to_string(min));
-    n = min;
-  }
-  field = n;
+  field = static_cast<std::size_t>(base::env_knob(name, base::KnobUnit::count, {min}, field, warnings));
 }
 
 }  // namespace

@@ -298,8 +298,8 @@ bool is_deleted(const CanonicalDevice& device) {
 InventoryStore::InventoryStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 InventoryStore::~InventoryStore() = default;
 
-net::Expected<std::unique_ptr<InventoryStore>> InventoryStore::open(const std::filesystem::path& file) {
-  using Result = net::Expected<std::unique_ptr<InventoryStore>>;
+base::Expected<std::unique_ptr<InventoryStore>> InventoryStore::open(const std::filesystem::path& file) {
+  using Result = base::Expected<std::unique_ptr<InventoryStore>>;
   auto impl = std::make_unique<Impl>();
   if (auto err = impl->db.open(file.string()); !err.empty()) return Result::failure("inventory: " + err);
   const bool in_memory = file == ":memory:";
@@ -314,9 +314,9 @@ net::Expected<std::unique_ptr<InventoryStore>> InventoryStore::open(const std::f
   return std::unique_ptr<InventoryStore>(new InventoryStore(std::move(impl)));
 }
 
-net::Expected<ApplyResult> InventoryStore::apply(const std::string& tenant,
+base::Expected<ApplyResult> InventoryStore::apply(const std::string& tenant,
                                                  const std::vector<IncomingDevice>& batch) {
-  using Result = net::Expected<ApplyResult>;
+  using Result = base::Expected<ApplyResult>;
   auto& i = *impl_;
   if (auto err = i.db.exec("BEGIN IMMEDIATE"); !err.empty()) return Result::failure("inventory: " + err);
   ApplyResult r;

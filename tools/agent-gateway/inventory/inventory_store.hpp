@@ -51,7 +51,7 @@
 // the data dir is a test and demo store.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 #include "tools/agent-gateway/inventory/device_identity.hpp"
 
 #include <cstdint>
@@ -102,14 +102,14 @@ struct ApplyResult {
 class InventoryStore {
  public:
   // `file` ":memory:" for a private in-memory database.
-  static net::Expected<std::unique_ptr<InventoryStore>> open(const std::filesystem::path& file);
+  static base::Expected<std::unique_ptr<InventoryStore>> open(const std::filesystem::path& file);
   ~InventoryStore();
   InventoryStore(const InventoryStore&) = delete;
   InventoryStore& operator=(const InventoryStore&) = delete;
 
   // Reconciles the updates in order, in one transaction (later updates see
   // earlier ones: see above). On error nothing of the batch is kept.
-  net::Expected<ApplyResult> apply(const std::string& tenant, const std::vector<IncomingDevice>& batch);
+  base::Expected<ApplyResult> apply(const std::string& tenant, const std::vector<IncomingDevice>& batch);
 
   std::optional<CanonicalDevice> device(const std::string& tenant, const std::string& id) const;
   std::vector<CanonicalDevice> devices(const std::string& tenant) const;

@@ -1,6 +1,6 @@
 #include "tools/agent-gateway/inventory/sqlite_db.hpp"
 
-#include "net/durable_file.hpp"
+#include "base/durable_file.hpp"
 
 #include <sqlite3.h>
 
@@ -72,12 +72,12 @@ namespace {
 // earlier version left wider are narrowed here.
 std::string make_private(const std::string& file) {
   if (file.empty() || file == ":memory:" || file.rfind("file:", 0) == 0) return {};
-  if (auto err = net::ensure_private_file(file); !err.empty()) return err;
+  if (auto err = base::ensure_private_file(file); !err.empty()) return err;
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {
     const std::filesystem::path sidecar = file + suffix;
     std::error_code ec;
     if (!std::filesystem::exists(sidecar, ec)) continue;
-    if (auto err = net::ensure_private_file(sidecar); !err.empty()) return err;
+    if (auto err = base::ensure_private_file(sidecar); !err.empty()) return err;
   }
   return {};
 }

@@ -9,7 +9,7 @@ namespace json = boost::json;
 
 namespace {
 
-using Result = net::Expected<std::vector<SourceReport>>;
+using Result = base::Expected<std::vector<SourceReport>>;
 
 // Reads `key` of `obj` into `out` when present; false when it has the wrong type.
 bool read_text(const json::object& obj, const char* key, std::string& out) {

@@ -4,7 +4,7 @@
 // read into per-source reports for the status page and the admin API.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 #include "tools/agent-gateway/gateway_state.hpp"
 
 #include <string_view>
@@ -14,7 +14,7 @@ namespace sr::gateway {
 
 // Errors name what was wrong ("sources.armis-hq.devices: not a count").
 // Unknown keys are ignored: newer agents may report more.
-net::Expected<std::vector<SourceReport>> parse_sync_heartbeat(std::string_view message,
+base::Expected<std::vector<SourceReport>> parse_sync_heartbeat(std::string_view message,
                                                               const std::string& agent_id,
                                                               std::int64_t now);
 

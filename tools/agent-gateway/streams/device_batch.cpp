@@ -1,5 +1,7 @@
 #include "tools/agent-gateway/streams/device_batch.hpp"
 
+#include "contract/device_json.hpp"
+
 #include <boost/json/parse.hpp>
 #include <fmt/core.h>
 
@@ -11,8 +13,8 @@ bool carries_sync_results(std::string_view service_type, std::string_view servic
   return service_type == "sync" || service_name == "sync";
 }
 
-net::Expected<Devices> parse_devices(std::string_view message, int chunk_index) {
-  using Result = net::Expected<Devices>;
+base::Expected<Devices> parse_devices(std::string_view message, int chunk_index) {
+  using Result = base::Expected<Devices>;
   boost::system::error_code ec;
   json::value doc = json::parse(message, ec);
   if (ec)
@@ -27,7 +29,7 @@ net::Expected<Devices> parse_devices(std::string_view message, int chunk_index) 
     if (!device)
       return Result::failure(
           fmt::format("chunk {}: device {} is not a JSON object", chunk_index, i));
-    const auto* ip = device->if_contains("ip");
+    const auto* ip = device->if_contains(contract::device_key::ip);
     if (!ip || !ip->is_string() || ip->as_string().empty())
       return Result::failure(
           fmt::format("chunk {}: device {} has no \"ip\" string", chunk_index, i));

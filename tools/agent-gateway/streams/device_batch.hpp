@@ -3,7 +3,7 @@
 // rejects the stream, with the chunk, element and JSON position named.
 #pragma once
 
-#include "net/expected.hpp"
+#include "base/expected.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -25,7 +25,7 @@ class Devices {
   boost::json::value doc_;
 };
 
-net::Expected<Devices> parse_devices(std::string_view message, int chunk_index);
+base::Expected<Devices> parse_devices(std::string_view message, int chunk_index);
 
 // Whether a service of a chunk carries sync results (the others, if any, are
 // counted and ignored).

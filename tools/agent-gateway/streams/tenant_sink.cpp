@@ -1,6 +1,6 @@
 #include "tools/agent-gateway/streams/tenant_sink.hpp"
 
-#include "tools/agent-gateway/log.hpp"
+#include "base/log/logger.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -17,16 +17,16 @@ TenantSink::TenantSink(fs::path dir) : dir_(std::move(dir)) {
   for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     if (!it->is_directory(type_ec) || it->is_symlink(type_ec)) continue;
-    const auto swept = net::remove_write_leftovers(it->path());
+    const auto swept = base::remove_write_leftovers(it->path());
     for (const auto& name : swept.removed)
-      log("info", "sink: removed {} left by an interrupted stream in {}", name, it->path().string());
-    for (const auto& err : swept.errors) log("warn", "sink: {}", err);
+      log::info({}, fmt::format("sink: removed {} left by an interrupted stream in {}", name, it->path().string()));
+    for (const auto& err : swept.errors) log::warn({}, fmt::format("sink: {}", err));
   }
 }
 
-net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::string& tenant,
+base::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::string& tenant,
                                                                      const std::string& agent_id) {
-  using Result = net::Expected<std::unique_ptr<Stream>>;
+  using Result = base::Expected<std::unique_ptr<Stream>>;
   const fs::path dir = dir_ / tenant;
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -38,7 +38,7 @@ net::Expected<std::unique_ptr<TenantSink::Stream>> TenantSink::open(const std::s
     final_path = dir / fmt::format("{}-{:06}.ndjson", agent_id, ++seq_);
     part = dir / ("." + final_path.filename().string() + ".part");
   } while (fs::exists(final_path, ec) || fs::exists(part, ec));
-  auto file = net::DurableFile::create(final_path, part);
+  auto file = base::DurableFile::create(final_path, part);
   if (!file) return Result::failure("sink: " + file.error());
   return std::unique_ptr<Stream>(new Stream(*this, tenant, agent_id, std::move(*file)));
 }
@@ -56,7 +56,7 @@ std::vector<std::string> TenantSink::tenants() const {
   return out;
 }
 
-TenantSink::Stream::Stream(TenantSink& sink, std::string tenant, std::string agent_id, net::DurableFile file)
+TenantSink::Stream::Stream(TenantSink& sink, std::string tenant, std::string agent_id, base::DurableFile file)
     : sink_(sink), tenant_(std::move(tenant)), agent_id_(std::move(agent_id)), file_(std::move(file)) {}
 
 TenantSink::Stream::~Stream() {

@@ -10,8 +10,8 @@
 // the names it hands out and the counters.
 #pragma once
 
-#include "net/durable_file.hpp"
-#include "net/expected.hpp"
+#include "base/durable_file.hpp"
+#include "base/expected.hpp"
 #include "tools/agent-gateway/streams/device_batch.hpp"
 
 #include <cstdint>
@@ -45,11 +45,11 @@ class TenantSink {
 
    private:
     friend class TenantSink;
-    Stream(TenantSink& sink, std::string tenant, std::string agent_id, net::DurableFile file);
+    Stream(TenantSink& sink, std::string tenant, std::string agent_id, base::DurableFile file);
 
     TenantSink& sink_;
     std::string tenant_, agent_id_;
-    std::optional<net::DurableFile> file_;  // the hidden .part until commit
+    std::optional<base::DurableFile> file_;  // the hidden .part until commit
     std::uint64_t devices_ = 0;
     bool done_ = false;
   };
@@ -58,7 +58,7 @@ class TenantSink {
   // left in the tenants' directories.
   explicit TenantSink(std::filesystem::path dir);
 
-  net::Expected<std::unique_ptr<Stream>> open(const std::string& tenant,
+  base::Expected<std::unique_ptr<Stream>> open(const std::string& tenant,
                                               const std::string& agent_id);
   Counters counters(const std::string& tenant) const;
   std::vector<std::string> tenants() const;

@@ -1,6 +1,6 @@
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
-#include "sync/device/device_update.hpp"
+#include "tools/fake-inventory/apis/json_reply.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse.hpp>
@@ -13,20 +13,6 @@ namespace sr::fake {
 
 namespace {
 
-Reply json_reply(unsigned status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = std::move(body);
-  return r;
-}
-
-std::string quoted(std::string_view s) {
-  std::string out;
-  sync::append_json_string(out, s);
-  return out;
-}
-
 std::string form_value(std::string_view body, std::string_view key) {
   if (!boost::urls::parse_query(body)) return {};
   boost::urls::encoding_opts opts;
@@ -38,7 +24,7 @@ std::string form_value(std::string_view body, std::string_view key) {
 
 }  // namespace
 
-std::string armis_device_json(const sync::faker::FakeDevice& d) {
+std::string armis_device_json(const sr::contract::faker::FakeDevice& d) {
   std::string macs;
   for (const auto& m : d.macs) macs += (macs.empty() ? "" : ",") + m;
   std::string tags;

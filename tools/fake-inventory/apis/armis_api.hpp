@@ -4,7 +4,7 @@
 // switched on by options. Thread-safe (counters are atomic, state is locked).
 #pragma once
 
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <atomic>
@@ -17,7 +17,7 @@
 namespace sr::fake {
 
 struct ArmisApiOptions {
-  sync::faker::InventoryOptions inventory;
+  sr::contract::faker::InventoryOptions inventory;
   std::uint64_t epoch = 0;                 // churn epoch the pages show
   std::string api_key, api_secret;         // JSON auth accepted with these
   std::string secret_key;                  // form auth accepted with this
@@ -54,7 +54,7 @@ class ArmisApi {
   std::string results(std::uint64_t from, std::uint64_t end);
 
   ArmisApiOptions options_;
-  sync::faker::Inventory inventory_;
+  sr::contract::faker::Inventory inventory_;
   std::mutex mu_;
   std::map<std::string, std::uint64_t> tokens_;  // token -> searches left (0 = unlimited)
   // Rendered result arrays by (from, length), while they fit the cache budget.
@@ -64,7 +64,7 @@ class ArmisApi {
 };
 
 // One device as Armis writes it (all MACs comma-joined in macAddress).
-std::string armis_device_json(const sync::faker::FakeDevice& d);
+std::string armis_device_json(const sr::contract::faker::FakeDevice& d);
 
 // Every search page of a `devices`-device inventory (faker `seed`), `page`
 // devices each, exactly as the API serves them: asked for a token, then

@@ -1,6 +1,6 @@
 #include "tools/fake-inventory/apis/netbox_api.hpp"
 
-#include "sync/device/device_update.hpp"
+#include "tools/fake-inventory/apis/json_reply.hpp"
 
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
@@ -13,21 +13,7 @@ namespace {
 
 bool ipv6_only(std::uint64_t index) { return index % 50 == 49; }
 
-std::string quoted(std::string_view s) {
-  std::string out;
-  sync::append_json_string(out, s);
-  return out;
-}
-
-Reply json_reply(unsigned status, std::string body) {
-  Reply r;
-  r.status = status;
-  r.headers = {{"Content-Type", "application/json"}};
-  r.body = std::move(body);
-  return r;
-}
-
-std::string device_json(const sync::faker::FakeDevice& d, std::uint64_t index, const std::string& ip) {
+std::string device_json(const sr::contract::faker::FakeDevice& d, std::uint64_t index, const std::string& ip) {
   const std::string v4 = ipv6_only(index) ? "null" : R"({"address":")" + ip + R"(/24"})";
   const std::string v6 = ipv6_only(index) ? R"({"address":")" + ip + R"(/64"})" : "null";
   return fmt::format(
@@ -53,7 +39,7 @@ std::string check_next_origin(std::string& origin) {
   return {};
 }
 
-std::string netbox_ip(const sync::faker::Inventory& inventory, std::uint64_t index,
+std::string netbox_ip(const sr::contract::faker::Inventory& inventory, std::uint64_t index,
                       std::uint64_t epoch) {
   // By slot, so inventories with different first slots differ here too.
   if (ipv6_only(index)) {

@@ -3,7 +3,7 @@
 // Bearer auth, every 50th device on IPv6 only, and faults by options.
 #pragma once
 
-#include "sync/adapters/faker/faker_inventory.hpp"
+#include "contract/faker_inventory.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <atomic>
@@ -13,7 +13,7 @@
 namespace sr::fake {
 
 struct NetboxApiOptions {
-  sync::faker::InventoryOptions inventory;
+  sr::contract::faker::InventoryOptions inventory;
   std::uint64_t epoch = 0;
   std::string token;               // accepted as "Token <t>", or "Bearer <t>" when it starts nbt_
   std::size_t max_limit = 1000;    // NetBox's MAX_PAGE_SIZE default
@@ -35,7 +35,7 @@ class NetboxApi {
 
  private:
   NetboxApiOptions options_;
-  sync::faker::Inventory inventory_;
+  sr::contract::faker::Inventory inventory_;
   std::atomic<std::uint64_t> total_, requests_{0};
 };
 
@@ -45,7 +45,7 @@ std::string check_next_origin(std::string& origin);
 
 // The address a NetBox device `index` has (every 50th is IPv6 only, fd00::
 // + its IP slot + 1), without prefix.
-std::string netbox_ip(const sync::faker::Inventory& inventory, std::uint64_t index,
+std::string netbox_ip(const sr::contract::faker::Inventory& inventory, std::uint64_t index,
                       std::uint64_t epoch);
 
 }  // namespace sr::fake

@@ -2,7 +2,7 @@
 // reloads, and bad input that never stops the rest.
 #include "tests/support/temp_dir.hpp"
 #include "tools/agent-gateway/config/config_store.hpp"
-#include "tools/agent-gateway/config/size_suffix.hpp"
+#include "base/text/size.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -167,19 +167,20 @@ TEST_CASE("reserved and malformed tenant names are refused", "[gateway][store]")
 }
 
 TEST_CASE("byte sizes as operators write them", "[gateway][size]") {
-  CHECK(parse_byte_size("4194304") == 4194304u);
-  CHECK(parse_byte_size("8MB") == 8u << 20);
-  CHECK(parse_byte_size("8 mb") == 8u << 20);
-  CHECK(parse_byte_size("512KiB") == 512u << 10);
-  CHECK(parse_byte_size("1GB") == 1u << 30);
-  CHECK(parse_byte_size("100B") == 100u);
-  CHECK(parse_byte_size(" 16M ") == 16u << 20);
-  CHECK_FALSE(parse_byte_size(""));
-  CHECK_FALSE(parse_byte_size("-1"));
-  CHECK_FALSE(parse_byte_size("MB"));
-  CHECK_FALSE(parse_byte_size("8XB"));
-  CHECK_FALSE(parse_byte_size("99999999999999999999"));
-  CHECK_FALSE(parse_byte_size("18446744073709551615GB"));
+  // GRPC_MAX_*_MSG_SIZE are read with base's one size parser: no spaces.
+  CHECK(sr::base::parse_size_text("4194304") == 4194304u);
+  CHECK(sr::base::parse_size_text("8MB") == 8u << 20);
+  CHECK(sr::base::parse_size_text("512KiB") == 512u << 10);
+  CHECK(sr::base::parse_size_text("1GB") == 1u << 30);
+  CHECK(sr::base::parse_size_text("100B") == 100u);
+  CHECK_FALSE(sr::base::parse_size_text("8 mb"));
+  CHECK_FALSE(sr::base::parse_size_text(" 16M "));
+  CHECK_FALSE(sr::base::parse_size_text(""));
+  CHECK_FALSE(sr::base::parse_size_text("-1"));
+  CHECK_FALSE(sr::base::parse_size_text("MB"));
+  CHECK_FALSE(sr::base::parse_size_text("8XB"));
+  CHECK_FALSE(sr::base::parse_size_text("99999999999999999999"));
+  CHECK_FALSE(sr::base::parse_size_text("18446744073709551615GB"));
 }
 
 TEST_CASE("an admin edit keeps the tenant file 0600 whatever the umask", "[gateway][store][durable]") {
