@@ -3,6 +3,7 @@
 #include "base/backoff.hpp"
 #include "base/log/logger.hpp"
 #include "base/prometheus_text.hpp"
+#include "net/release_after_turn.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -313,8 +314,10 @@ void Server::Impl::spawn_session(tcp::socket socket) {
   }
   asio::co_spawn(session_strand, session(std::move(socket)),
                  asio::bind_cancellation_slot(
-                     signal->slot(), [self = shared_from_this(), id](std::exception_ptr) {
-                       self->session_ended(id);
+                     signal->slot(),
+                     [self = shared_from_this(), id, signal, session_strand](std::exception_ptr) {
+                       self->session_ended(id);  // drops the map's reference to the signal
+                       release_after_turn(session_strand, signal);
                      }));
 }
 

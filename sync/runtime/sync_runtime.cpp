@@ -3,6 +3,7 @@
 #include "base/clock.hpp"
 #include "base/log/logger.hpp"
 #include "base/prometheus_text.hpp"
+#include "net/release_after_turn.hpp"
 #include "sync/adapters/adapter.hpp"
 #include "sync/config/identifier_collisions.hpp"
 #include "sync/device/network_filter.hpp"
@@ -175,11 +176,12 @@ void SyncRuntime::start_runner(const SourceConfig& source) {
                                          options_.once ? ", one run" : ", runs now and every " + every));
 
   asio::post(r->strand, [this, r] {
-    // The completion handler keeps the runner (and so loop_stop, whose slot
-    // co_spawn clears as the loop ends) alive until co_spawn is done with it.
+    // The runner (and so loop_stop, whose slot co_spawn clears after this
+    // handler) lives until co_spawn is done with it.
     asio::co_spawn(r->strand, runner_loop(r),
                    asio::bind_cancellation_slot(r->loop_stop.slot(), [this, r](std::exception_ptr) {
                      coroutine_ended();
+                     net::release_after_turn(r->strand, r);
                    }));
   });
 }
@@ -223,6 +225,7 @@ void SyncRuntime::spawn_run(const std::shared_ptr<Runner>& r) {
                        }
                      }
                      coroutine_ended();
+                     net::release_after_turn(r->strand, r);  // run_stop: as loop_stop above
                    }));
 }
 

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <stdexcept>
 
 extern char** environ;
@@ -56,8 +58,14 @@ ChildProcess::ChildProcess(std::string program, std::vector<std::string> args,
 
   std::vector<std::string> argv{program};
   argv.insert(argv.end(), args.begin(), args.end());
+  // extra_env adds to the inherited environment and overrides its names.
+  const auto name_of = [](std::string_view entry) { return entry.substr(0, entry.find('=')); };
   std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  for (char** e = environ; *e; ++e) {
+    const bool overridden = std::any_of(extra_env.begin(), extra_env.end(),
+                                        [&](const std::string& x) { return name_of(x) == name_of(*e); });
+    if (!overridden) env.emplace_back(*e);
+  }
   env.insert(env.end(), extra_env.begin(), extra_env.end());
   auto c_argv = c_strings(argv);
   auto c_env = c_strings(env);
