@@ -1,5 +1,7 @@
 #include "net/https/retry_after.hpp"
 
+#include "base/text/date_time.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -30,7 +32,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
     if (ec != std::errc{} || end != value.data() + value.size()) return std::nullopt;
     return std::chrono::seconds(std::min(n, kMaxDelaySeconds));
   }
-  auto when = parse_http_date(value);
+  auto when = base::parse_http_date(value);
   if (!when) return std::nullopt;
   if (*when <= now) return std::chrono::seconds(0);
   return std::chrono::ceil<std::chrono::seconds>(*when - now);

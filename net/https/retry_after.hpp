@@ -1,8 +1,6 @@
 // Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date.
 #pragma once
 
-#include "base/text/date_time.hpp"
-
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -14,8 +12,5 @@ namespace sr::net::https {
 // fixdate, RFC 850 or asctime form).
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
                                                       std::chrono::system_clock::time_point now);
-
-// An HTTP-date as a time point, or none (base/text/date_time).
-using base::parse_http_date;
 
 }  // namespace sr::net::https

@@ -1,10 +1,11 @@
 // Retry-After: seconds and the three HTTP-date forms; junk is refused.
+#include "base/text/date_time.hpp"
 #include "net/https/retry_after.hpp"
 
 #include <catch2/catch.hpp>
 
 using namespace std::chrono;
-using sr::net::https::parse_http_date;
+using sr::base::parse_http_date;
 using sr::net::https::parse_retry_after;
 
 namespace {
