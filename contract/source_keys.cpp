@@ -15,9 +15,9 @@ constexpr Keys kCommon[] = {"type", "endpoint", "prefix", "agent_id", "gateway_i
                             "queries", "network_blacklist", "batch_size", "insecure_skip_verify"};
 
 constexpr Keys kArmisOptions[] = {"page_size", "max_page_bytes", "request_timeout", "body_idle_timeout",
-                                  "body_timeout", "max_merged_devices"};
+                                  "body_timeout", "max_merged_devices", "max_concurrency"};
 constexpr Keys kNetboxOptions[] = {"page_size", "max_page_bytes", "request_timeout", "body_idle_timeout",
-                                   "body_timeout", "max_seen_devices"};
+                                   "body_timeout", "max_seen_devices", "max_concurrency"};
 constexpr Keys kFakerOptions[] = {"total_devices", "seed", "churn", "first_slot", "page_size"};
 
 constexpr Keys kArmisCredentials[] = {"api_key", "api_secret", "secret_key"};

@@ -46,6 +46,8 @@ const std::vector<BootstrapKey>& bootstrap_keys() {
       {"config_cache", "SR_CONFIG_CACHE", "last config in state_dir: sealed (default), plain or off"},
       {"sync_runtime_enabled", "SR_SYNC_RUNTIME_ENABLED",
        "false: enrol and follow the config but run no source (default true)"},
+      {"grpc_compression", "SR_GRPC_COMPRESSION",
+       "StreamStatus message compression: none (default) or gzip"},
   };
   return keys;
 }
@@ -131,6 +133,10 @@ struct Setter {
       if (text != "sealed" && text != "plain" && text != "off")
         return "must be sealed, plain or off, not '" + text + "'";
       return str(c.config_cache);
+    }
+    if (key == "grpc_compression") {
+      if (text != "none" && text != "gzip") return "must be none or gzip, not '" + text + "'";
+      return str(c.grpc_compression);
     }
     if (key == "log_format") {
       if (text != "text" && text != "json") return "must be text or json, not '" + text + "'";

@@ -45,6 +45,9 @@ struct BootstrapConfig {
   std::string config_cache = "sealed";  // sealed | plain | off (see agent/state/config_cache.hpp)
   // false: the control plane runs (enrolment, config, heartbeats) but no source does.
   bool sync_runtime_enabled = true;
+  // Message compression of StreamStatus (the device data): none | gzip.
+  // Control-plane calls are never compressed.
+  std::string grpc_compression = "none";
 };
 
 struct Bootstrap {

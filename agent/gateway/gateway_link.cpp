@@ -28,7 +28,7 @@ ControlHooks link_hooks(Sender& sender, sync::SyncStats& stats,
 GatewayLink::GatewayLink(asio::any_io_executor ex, GatewayLinkOptions o, ConfigApplier& configs,
                          sync::SyncStats& stats, std::function<void(const std::string&)> on_gateway)
     : messages_(o.identity, o.version, o.facts, o.config.sync_runtime_enabled),
-      sender_(ex, messages_, stats),
+      sender_(ex, messages_, stats, {}, stream_compression(o.config.grpc_compression)),
       strand_(asio::make_strand(ex)),
       control_(strand_, std::move(o.config), messages_, configs, o.backoff,
                link_hooks(sender_, stats, std::move(on_gateway))),

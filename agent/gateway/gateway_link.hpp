@@ -40,7 +40,10 @@ class GatewayLink {
   // A complete run of the sync runtime; from any thread.
   void deliver(std::shared_ptr<sync::CompletedRun> run) { sender_.deliver(std::move(run)); }
   // From any thread: the next session uses `config` (SIGHUP).
-  void reconfigure(BootstrapConfig config) { control_.reconfigure(std::move(config)); }
+  void reconfigure(BootstrapConfig config) {
+    sender_.set_compression(stream_compression(config.grpc_compression));
+    control_.reconfigure(std::move(config));
+  }
 
   void start();  // spawns the control plane and the sender
   // Lets the stream in flight finish until `deadline`, then cancels it;

@@ -47,10 +47,19 @@ asio::awaitable<bool> cancelled() {
 
 }  // namespace
 
+StreamCompression stream_compression(const std::string& bootstrap_value) {
+  return bootstrap_value == "gzip" ? StreamCompression::gzip : StreamCompression::none;
+}
+
 Sender::Sender(asio::any_io_executor ex, const MessageIdentity& messages, sync::SyncStats& stats,
-               SenderRetry retry)
-    : strand_(asio::make_strand(ex)), messages_(messages), stats_(stats), retry_(retry), wake_(strand_) {
+               SenderRetry retry, StreamCompression compression)
+    : strand_(asio::make_strand(ex)), messages_(messages), stats_(stats), retry_(retry),
+      compression_(compression), wake_(strand_) {
   wake_.expires_at(asio::steady_timer::time_point::max());
+}
+
+void Sender::set_compression(StreamCompression compression) {
+  asio::post(strand_, [this, compression] { compression_ = compression; });
 }
 
 void Sender::wake() { wake_.cancel(); }
@@ -102,8 +111,11 @@ asio::awaitable<Sender::Outcome> Sender::send(const CompletedRun& run, std::shar
   const auto total = static_cast<std::int32_t>(run.spool->chunks());
   // A deadline on every call, generous for a slow link: 1 min + 10 s a chunk.
   const auto deadline = 60s + 10s * total;
+  // Per call: the channel (and so the control plane's calls) stays uncompressed.
+  const bool gzip = compression_ == StreamCompression::gzip;
   auto writer = Writer::start(strand_, grpc_bridge::CallOptions::timeout(deadline),
-                              [s = stub.get()](auto* ctx, auto* resp, auto* reactor) {
+                              [s = stub.get(), gzip](auto* ctx, auto* resp, auto* reactor) {
+                                if (gzip) ctx->set_compression_algorithm(GRPC_COMPRESS_GZIP);
                                 s->async()->StreamStatus(ctx, resp, reactor);
                               });
   SyncMeta meta{run.sync_service_id, run.run_id, 0, total, run.spool->devices()};

@@ -27,6 +27,12 @@
 
 namespace sr::agent {
 
+// Message compression of every StreamStatus call (bootstrap grpc_compression);
+// the control plane's calls are never compressed.
+enum class StreamCompression { none, gzip };
+// "gzip" is gzip, anything else none (the bootstrap has checked the value).
+StreamCompression stream_compression(const std::string& bootstrap_value);
+
 // The pause after a failed stream: `initial`, doubling up to `max`.
 struct SenderRetry {
   std::chrono::milliseconds initial{5000}, max{60000};
@@ -38,12 +44,14 @@ class Sender {
 
   // `messages` outlives the sender.
   Sender(boost::asio::any_io_executor ex, const MessageIdentity& messages, sync::SyncStats& stats,
-         SenderRetry retry = {});
+         SenderRetry retry = {}, StreamCompression compression = StreamCompression::none);
 
   // From any thread.
   void deliver(std::shared_ptr<sync::CompletedRun> run);
   // The current session's stub (null: no session). From any thread.
   void set_link(std::shared_ptr<Stub> stub, std::string gateway_id);
+  // From any thread: streams started from now on use `compression` (SIGHUP).
+  void set_compression(StreamCompression compression);
   // Finish the stream in flight, start no other; run() then returns.
   void drain();
 
@@ -76,6 +84,7 @@ class Sender {
   std::string gateway_id_;
   std::uint64_t link_generation_ = 0;
   bool draining_ = false;
+  StreamCompression compression_;
   boost::asio::steady_timer wake_;
   std::atomic<std::size_t> queued_{0};
 };

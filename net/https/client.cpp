@@ -106,6 +106,9 @@ struct Connection {
   beast::flat_buffer buffer{kBufferLimit};  // reads past it fail with buffer_overflow
   std::string key;
   Clock::time_point idle_since;
+  // Body bytes land here: one per connection, so sends in flight at once
+  // (coroutines on the client's strand) never share a buffer.
+  std::unique_ptr<char[]> chunk = std::make_unique<char[]>(kReadChunk);
   auto& tcp() { return beast::get_lowest_layer(stream); }
 
   template <class Message>
@@ -134,7 +137,6 @@ struct Client::Impl {
   asio::ssl::context tls;
   std::multimap<std::string, std::unique_ptr<Connection>> idle;
   Stats stats;
-  std::unique_ptr<char[]> chunk = std::make_unique<char[]>(kReadChunk);
 
   struct Target {
     bool tls = true;  // https://; http:// is plain TCP
@@ -305,7 +307,7 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
   const auto deadline = Clock::now() + options.body_timeout;
   while (!parser.is_done()) {
     auto& body = parser.get().body();
-    body.data = chunk.get();
+    body.data = c.chunk.get();
     body.size = kReadChunk;
     const auto idle_deadline = Clock::now() + options.body_idle_timeout;
     const bool whole_body_limit = deadline < idle_deadline;
@@ -324,7 +326,7 @@ asio::awaitable<std::optional<Client::Impl::Failure>> Client::Impl::read_body(
                             ? fmt::format("body not complete within {} ms", options.body_timeout.count())
                             : fmt::format("no body data for {} ms", options.body_idle_timeout.count())};
     if (ec) co_return Failure{Stage::body, describe(ec, options.body_timeout)};
-    const std::string_view got(chunk.get(), kReadChunk - parser.get().body().size);
+    const std::string_view got(c.chunk.get(), kReadChunk - parser.get().body().size);
     if (got.empty()) continue;
     if (gzip) {
       if (auto e = gzip->feed(got); !e.empty()) co_return Failure{Stage::body, e, false};

@@ -12,7 +12,9 @@
 // proxies commonly allow only to 443); a 407 then fails at the proxy stage.
 // Kept connections are keyed by scheme, host, port and proxy: a plain
 // connection never carries an https request, nor a TLS one an http request.
-// Not thread-safe: use one client from one strand (a source's).
+// Not thread-safe: use one client from one strand (a source's). Several
+// sends may be in flight at once from coroutines on that strand: each takes
+// a connection of its own (a kept one, or a new one).
 #pragma once
 
 #include "base/expected.hpp"

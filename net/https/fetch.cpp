@@ -13,8 +13,7 @@ namespace asio = boost::asio;
 
 boost::asio::awaitable<FetchResult> fetch(
     Client& client, const Request& request, const RetryPolicy& policy, std::uint64_t seed,
-    const SinkForAnswer& sink_for,
-    const std::function<void(const std::string&, std::chrono::milliseconds)>& on_retry) {
+    const SinkForAnswer& sink_for, const FetchObserver& observer) {
   RetryState retry(policy, seed);
   asio::steady_timer timer(co_await asio::this_coro::executor);
   FetchResult out;
@@ -24,8 +23,15 @@ boost::asio::awaitable<FetchResult> fetch(
       if (head.status >= 200 && head.status < 300) return sink_for(head);
       return [](std::string_view) { return true; };
     };
+    const auto sent = std::chrono::steady_clock::now();
     out.last = co_await client.send(request, for_this);
     ++out.attempts;
+    const auto cancel = co_await asio::this_coro::cancellation_state;
+    if (cancel.cancelled() != asio::cancellation_type::none) {  // stopped: not the server's answer
+      out.error = out.last.ok() ? "cancelled" : out.last.error;
+      co_return out;
+    }
+    if (observer.attempt) observer.attempt(out.last, sent);
     AttemptOutcome outcome;
     if (out.last.ok()) {
       outcome.status = out.last.head.status;
@@ -50,7 +56,7 @@ boost::asio::awaitable<FetchResult> fetch(
       }
       co_return out;
     }
-    if (on_retry) on_retry(decision.reason, decision.wait);
+    if (observer.retry) observer.retry(decision.reason, decision.wait);
     timer.expires_after(decision.wait);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) {

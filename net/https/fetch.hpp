@@ -19,10 +19,17 @@ struct FetchResult {
   bool ok() const { return error.empty(); }
 };
 
-// `on_retry(reason, wait)` is told before each wait (for the log).
+// What the caller hears besides the result: `retry(reason, wait)` before
+// each wait (for the log), `attempt(result, sent)` after each attempt, with
+// when it was sent (a concurrency limit learns from 429s and timeouts).
+struct FetchObserver {
+  std::function<void(const std::string&, std::chrono::milliseconds)> retry;
+  std::function<void(const Result&, std::chrono::steady_clock::time_point)> attempt;
+};
+
 boost::asio::awaitable<FetchResult> fetch(
     Client& client, const Request& request, const RetryPolicy& policy, std::uint64_t seed,
     const SinkForAnswer& sink_for,  // asked once per attempt, for 2xx answers only
-    const std::function<void(const std::string&, std::chrono::milliseconds)>& on_retry = {});
+    const FetchObserver& observer = {});
 
 }  // namespace sr::net::https

@@ -6,6 +6,7 @@
 #include "base/expected.hpp"
 #include "sync/config/source_config.hpp"
 #include "sync/device/device_update.hpp"
+#include "sync/pipeline/encoded_batch.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
@@ -17,12 +18,15 @@
 
 namespace sr::sync {
 
-// Where an adapter puts its devices. push() waits while the pipeline is full
-// (backpressure) and returns false when the run is being stopped.
+// Where an adapter puts its devices, as DeviceUpdates or as bodies already
+// written (EncodedBatch, from the parser's fields). push() waits while the
+// pipeline is full (backpressure) and returns false when the run is being
+// stopped. An empty batch is nothing to push.
 class DeviceSink {
  public:
   virtual ~DeviceSink() = default;
   virtual boost::asio::awaitable<bool> push(DeviceBatch batch) = 0;
+  virtual boost::asio::awaitable<bool> push(EncodedBatch batch) = 0;
   // How many devices the source says it has (for progress), when it says.
   virtual void expect_total(std::uint64_t total) = 0;
 };
@@ -66,12 +70,24 @@ struct RunOutcome {
   // Devices past a source's memory cap (Armis max_merged_devices, NetBox
   // max_seen_devices), handled the degraded way the source states and logs.
   std::uint64_t over_cap = 0;
+  // Pages in flight (HTTPS sources): the limit at the run's end (0: not
+  // paged concurrently), and how often push-back halved it during the run.
+  unsigned page_concurrency = 0;
+  std::uint64_t concurrency_decreases = 0;
   bool ok() const { return error.empty(); }
   static RunOutcome failed(std::string stage, std::string error, unsigned http_status = 0) {
-    return {std::move(error), std::move(stage), http_status, 0, {}, 0};
+    RunOutcome o;
+    o.error = std::move(error);
+    o.stage = std::move(stage);
+    o.http_status = http_status;
+    return o;
   }
   // Complete; partial when `skipped` records were left out.
-  static RunOutcome completed(std::uint64_t skipped = 0) { return {{}, {}, 0, skipped, {}, 0}; }
+  static RunOutcome completed(std::uint64_t skipped = 0) {
+    RunOutcome o;
+    o.skipped = skipped;
+    return o;
+  }
 };
 
 class Adapter {

@@ -23,6 +23,12 @@ struct PageSizeLimits {
   std::size_t default_size, max_size;
 };
 
+// Pages of one HTTPS source in flight at most (setting max_concurrency; 1
+// pages one at a time): the default and the range. docs/benchmarks.md says
+// why 4.
+constexpr unsigned kDefaultMaxConcurrency = 4;
+constexpr unsigned kMaxConcurrencyLimit = 32;
+
 struct AdapterType {
   std::string_view type;
   PageSizeLimits page_size;

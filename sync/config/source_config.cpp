@@ -345,6 +345,11 @@ bool page_bytes(const std::string& t) {
   return n && *n >= 4096;
 }
 
+bool concurrency(const std::string& t) {
+  auto n = base::parse_int_text(t);
+  return n && *n >= 1 && *n <= kMaxConcurrencyLimit;
+}
+
 bool timeout(const std::string& t) {
   auto d = base::parse_duration(t);
   return d.value && *d.value >= std::chrono::milliseconds(1);
@@ -363,6 +368,7 @@ constexpr SettingCheck kSettingChecks[] = {
     {"first_slot", "a whole number", whole_number},
     {"churn", "a number from 0 to 1", fraction},
     {"max_page_bytes", "a size of 4KiB or more", page_bytes},
+    {"max_concurrency", "a whole number from 1 to 32", concurrency},
     {"request_timeout", "a duration of 1ms or more", timeout},
     {"body_idle_timeout", "a duration of 1ms or more", timeout},
     {"body_timeout", "a duration of 1ms or more", timeout},

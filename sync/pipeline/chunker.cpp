@@ -24,6 +24,17 @@ std::optional<ChunkData> Chunker::add(const DeviceUpdate& device) {
   const std::size_t before = open_.bodies.size();
   if (open_.devices > 0) open_.bodies += '\n';
   append_device_body(open_.bodies, device);
+  return place(before);
+}
+
+std::optional<ChunkData> Chunker::add_body(std::string_view body) {
+  const std::size_t before = open_.bodies.size();
+  if (open_.devices > 0) open_.bodies += '\n';
+  open_.bodies += body;
+  return place(before);
+}
+
+std::optional<ChunkData> Chunker::place(std::size_t before) {
   const std::size_t entry = open_.bodies.size() - before - (open_.devices > 0 ? 1 : 0) + meta_reserve_;
   const std::size_t comma = open_.devices > 0 ? 1 : 0;
   const bool fits = bound_ + comma + entry <= limits_.max_bytes && open_.devices < limits_.max_entries;

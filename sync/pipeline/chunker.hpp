@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sr::sync {
@@ -34,6 +35,9 @@ class Chunker {
 
   // Adds a device; returns the chunk it sealed, if the device did not fit.
   std::optional<ChunkData> add(const DeviceUpdate& device);
+  // The same for a body already written (append_device_body's format, e.g.
+  // an EncodedBatch's): the same bytes and sizes as add() of its device.
+  std::optional<ChunkData> add_body(std::string_view body);
   // Seals the open chunk, if it holds any device.
   std::optional<ChunkData> finish();
 
@@ -46,6 +50,10 @@ class Chunker {
   void recycle(std::string buffer);
 
  private:
+  // Counts the body just written at `before` in the open chunk (after its
+  // '\n' when the chunk had devices), or seals the chunk without it.
+  std::optional<ChunkData> place(std::size_t before);
+
   ChunkLimits limits_;
   std::size_t meta_reserve_;
   ChunkData open_;

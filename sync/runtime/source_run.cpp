@@ -32,17 +32,21 @@ class ChannelSink final : public DeviceSink {
  public:
   ChannelSink(RunChannel& ch, SyncStats& stats, const std::string& source)
       : ch_(ch), stats_(stats), source_(source) {}
-  asio::awaitable<bool> push(DeviceBatch batch) override {
-    if (batch.empty()) co_return true;  // empty is the end marker
-    auto [ec] = co_await ch_.async_send(boost::system::error_code{}, std::move(batch),
-                                        asio::as_tuple(use_awaitable));
-    co_return !ec;
-  }
+  asio::awaitable<bool> push(DeviceBatch batch) override { return send(std::move(batch)); }
+  asio::awaitable<bool> push(EncodedBatch batch) override { return send(std::move(batch)); }
   void expect_total(std::uint64_t total) override {
     stats_.update(source_, [&](SourceStats& s) { s.expected_devices = total; });
   }
 
  private:
+  template <class Batch>
+  asio::awaitable<bool> send(Batch batch) {
+    if (batch.empty()) co_return true;  // empty is the end marker
+    auto [ec] = co_await ch_.async_send(boost::system::error_code{}, RunBatch(std::move(batch)),
+                                        asio::as_tuple(use_awaitable));
+    co_return !ec;
+  }
+
   RunChannel& ch_;
   SyncStats& stats_;
   const std::string& source_;
@@ -101,7 +105,7 @@ asio::awaitable<RunOutcome> SourceRun::race() {
 asio::awaitable<RunOutcome> SourceRun::produce() {
   ChannelSink sink(channel_, setup_.stats, setup_.source.name);
   auto outcome = co_await setup_.adapter.run(info_, sink);
-  if (outcome.ok()) co_await channel_.async_send(boost::system::error_code{}, DeviceBatch{},
+  if (outcome.ok()) co_await channel_.async_send(boost::system::error_code{}, RunBatch(DeviceBatch{}),
                                                  asio::as_tuple(use_awaitable));  // end marker
   else channel_.close();
   co_return outcome;
@@ -112,25 +116,41 @@ asio::awaitable<std::string> SourceRun::chunk() {
   Chunker chunker(setup_.limits, sync_meta_worst_case(run_->sync_service_id, run_->run_id));
   for (;;) {
     auto [ec, batch] = co_await channel_.async_receive(asio::as_tuple(use_awaitable));
-    if (ec || batch.empty()) break;
-    for (const auto& d : batch) {
-      if (setup_.filter.blocks(d.ip)) {
-        ++filtered_;
-        continue;
-      }
-      if (auto sealed = chunker.add(d)) {
-        if (auto err = spool(std::move(*sealed), chunker); !err.empty()) {
-          channel_.close();
-          co_return err;
-        }
-      }
+    const auto taken = std::visit([](const auto& b) { return b.size(); }, batch);
+    if (ec || taken == 0) break;
+    auto err = std::visit([&](const auto& b) { return chunk_batch(b, chunker); }, batch);
+    if (!err.empty()) {
+      channel_.close();
+      co_return err;
     }
-    // A count, not the binding: clang before 16 cannot capture structured bindings.
-    const auto taken = batch.size();
     setup_.stats.update(setup_.source.name, [&](SourceStats& s) { s.devices_so_far += taken; });
   }
   if (auto last = chunker.finish()) co_return spool(std::move(*last), chunker);
   co_return std::string();
+}
+
+std::string SourceRun::chunk_batch(const DeviceBatch& batch, Chunker& chunker) {
+  for (const auto& d : batch) {
+    if (setup_.filter.blocks(d.ip)) {
+      ++filtered_;
+      continue;
+    }
+    if (auto sealed = chunker.add(d))
+      if (auto err = spool(std::move(*sealed), chunker); !err.empty()) return err;
+  }
+  return {};
+}
+
+std::string SourceRun::chunk_batch(const EncodedBatch& batch, Chunker& chunker) {
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (setup_.filter.blocks(batch.ip(i))) {
+      ++filtered_;
+      continue;
+    }
+    if (auto sealed = chunker.add_body(batch.body(i)))
+      if (auto err = spool(std::move(*sealed), chunker); !err.empty()) return err;
+  }
+  return {};
 }
 
 std::string SourceRun::spool(ChunkData&& sealed, Chunker& chunker) {

@@ -1,5 +1,5 @@
 // One run of one source, in four steps: produce (the adapter streams
-// DeviceUpdate batches, on a strand of its own, into a bounded channel),
+// batches, of DeviceUpdates or of bodies already written, on a strand of its own, into a bounded channel),
 // chunk (the runner's strand filters them by network_blacklist and cuts them
 // into chunks), spool (each sealed chunk goes to the run's spool) and
 // outcome (the stats and the log hear how the run ended; a complete run with
@@ -24,17 +24,22 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
 
 namespace sr::sync {
 
 // "250 ms", "1.5 s": a duration as the runtime's log lines show it.
 std::string seconds_text(std::chrono::nanoseconds d);
 
+// What the adapter hands the chunker: either kind of batch. An empty
+// DeviceBatch is the end marker (adapters' empty batches never get here).
+using RunBatch = std::variant<DeviceBatch, EncodedBatch>;
+
 // The run's bounded channel of batches, adapter to chunker. Thread-safe: the
 // adapter runs on its own strand, so fetching or generating the next page
 // overlaps with chunking the last one (two pool threads busy).
 using RunChannel =
-    boost::asio::experimental::concurrent_channel<void(boost::system::error_code, DeviceBatch)>;
+    boost::asio::experimental::concurrent_channel<void(boost::system::error_code, RunBatch)>;
 
 // What a run works with; all of it outlives the run.
 struct RunSetup {
@@ -61,6 +66,9 @@ class SourceRun {
  private:
   boost::asio::awaitable<RunOutcome> produce();
   boost::asio::awaitable<std::string> chunk();
+  // Filters a batch's devices and adds them to the chunker; "" or why a sealed chunk could not be kept.
+  std::string chunk_batch(const DeviceBatch& batch, Chunker& chunker);
+  std::string chunk_batch(const EncodedBatch& batch, Chunker& chunker);
   std::string spool(ChunkData&& sealed, Chunker& chunker);
   boost::asio::awaitable<void> time_limit();
   boost::asio::awaitable<RunOutcome> race();

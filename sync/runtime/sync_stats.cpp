@@ -29,6 +29,8 @@ void SourceStats::record(const RunOutcome& outcome, const RunMeasures& run) {
   last_retries = outcome.retries.retries;
   retries_total += outcome.retries.retries;
   retry_wait_seconds_total += std::chrono::duration<double>(outcome.retries.waited).count();
+  if (outcome.page_concurrency) page_concurrency = outcome.page_concurrency;
+  concurrency_decreases_total += outcome.concurrency_decreases;
   if (outcome.ok()) {
     ++runs_succeeded;
     last_result = outcome.skipped ? "partial" : "ok";
@@ -116,6 +118,9 @@ std::string SyncStats::status_json() const {
     contract::append_json_string(out, s.last_stage);
     fmt::format_to(std::back_inserter(out), ",\"http_status\":{},\"skipped\":{},\"retries\":{}",
                    s.last_http_status, s.last_skipped, s.last_retries);
+    if (s.page_concurrency)
+      fmt::format_to(std::back_inserter(out), ",\"page_concurrency\":{},\"page_concurrency_decreases\":{}",
+                     s.page_concurrency, s.concurrency_decreases_total);
     out += ",\"send_error\":";
     contract::append_json_string(out, s.last_send_error);
     append_string_list(out, "warnings", s.warnings);
@@ -151,6 +156,8 @@ std::string SyncStats::metrics_text() const {
   family("serviceradar_sync_devices_over_cap_total", Type::counter, "Devices past the source's memory cap (max_merged_devices, max_seen_devices): sent unmerged or not retracted that run.", [](auto& s) { return s.over_cap_total; });
   family("serviceradar_sync_retries_total", Type::counter, "Source requests retried (429, 5xx, connection errors).", [](auto& s) { return s.retries_total; });
   family("serviceradar_sync_retry_wait_seconds_total", Type::counter, "Time waited before retries (Retry-After or backoff).", [](auto& s) { return Value::fixed(s.retry_wait_seconds_total, 3); });
+  family("serviceradar_sync_page_concurrency", Type::gauge, "Pages of the source in flight at most, as learnt by the end of its last run (AIMD; 0: not an HTTPS source).", [](auto& s) { return s.page_concurrency; });
+  family("serviceradar_sync_page_concurrency_decreases_total", Type::counter, "Times push-back (429, 503, timeouts, broken answers) halved the source's pages in flight.", [](auto& s) { return s.concurrency_decreases_total; });
   family("serviceradar_sync_runs_sent_total", Type::counter, "Runs delivered to the gateway.", [](auto& s) { return s.runs_sent; });
   family("serviceradar_sync_send_failures_total", Type::counter, "StreamStatus attempts that failed.", [](auto& s) { return s.send_failures; });
   family("serviceradar_sync_runs_superseded_total", Type::counter, "Unsent runs replaced by a newer run.", [](auto& s) { return s.runs_superseded; });

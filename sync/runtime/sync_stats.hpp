@@ -38,6 +38,10 @@ struct SourceStats {
   std::uint64_t over_cap_total = 0;  // devices past the source's memory cap (degraded, logged)
   std::uint64_t last_retries = 0, retries_total = 0;  // requests retried (429, 5xx, resets)
   double retry_wait_seconds_total = 0;                // waited before those retries
+  // Pages in flight (HTTPS sources): the limit at the last run's end (0:
+  // none yet), and how often push-back halved it, over all runs.
+  unsigned page_concurrency = 0;
+  std::uint64_t concurrency_decreases_total = 0;
   std::uint64_t last_devices = 0;
   double last_duration_seconds = 0;
   std::string last_error;

@@ -7,6 +7,7 @@
 #include "sync/adapters/adapter.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/wait.hpp"
+#include "tests/sync/decode_body.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <functional>
 #include <future>
 #include <mutex>
 #include <string>
@@ -23,13 +25,21 @@ namespace sr::test {
 
 template <class Api>
 struct FakeApi {
+  // Changes a request before the API sees it (a page asked for with another
+  // size, say); set at construction, so the server's thread only reads it.
+  using Rewrite = std::function<void(sr::fake::ServerRequest&)>;
   template <class Options>
-  explicit FakeApi(Options o)
+  explicit FakeApi(Options o, Rewrite rewrite = {})
       : api(std::move(o)),
         server(pool.executor(),
                {"127.0.0.1:0", (test_pki() / "test" / "https-server.pem").string(),
                 (test_pki() / "test" / "https-server.key").string()},
-               [this](const sr::fake::ServerRequest& r) { return api.handle(r); }) {
+               [this, rewrite = std::move(rewrite)](const sr::fake::ServerRequest& r) {
+                 if (!rewrite) return api.handle(r);
+                 auto changed = r;
+                 rewrite(changed);
+                 return api.handle(changed);
+               }) {
     pool.start();
     if (auto e = server.start(); !e.empty()) fail_hard(e);
   }
@@ -49,16 +59,25 @@ struct FakeApi {
   sr::fake::HttpsServer server;
 };
 
+// Bodies pushed as an EncodedBatch are read back into DeviceUpdates (and
+// counted), so a test sees the same devices whichever way they came.
 struct CollectingSink : sync::DeviceSink {
   boost::asio::awaitable<bool> push(sync::DeviceBatch batch) override {
     std::lock_guard lock(mu);
     for (auto& d : batch) devices.push_back(std::move(d));
     co_return true;
   }
+  boost::asio::awaitable<bool> push(sync::EncodedBatch batch) override {
+    std::lock_guard lock(mu);
+    for (auto& d : decode_batch(batch)) devices.push_back(std::move(d));
+    encoded_devices += batch.size();
+    co_return true;
+  }
   void expect_total(std::uint64_t total) override { expected = total; }
   std::mutex mu;
   std::vector<sync::DeviceUpdate> devices;
   std::uint64_t expected = 0;
+  std::uint64_t encoded_devices = 0;  // of `devices`, those pushed as bodies
 };
 
 inline sync::RunInfo test_run_info(std::filesystem::path state_dir = {}) {
@@ -84,6 +103,8 @@ struct RunResult {
   std::uint64_t skipped = 0;
   sync::RetryTally retries;
   std::uint64_t over_cap = 0;
+  unsigned page_concurrency = 0;
+  std::uint64_t concurrency_decreases = 0;
   std::vector<sync::DeviceUpdate> devices;
   std::uint64_t expected = 0;
 };
@@ -108,6 +129,8 @@ inline RunResult run_source_once(const sync::SourceConfig& source,
   out.skipped = outcome.skipped;
   out.retries = outcome.retries;
   out.over_cap = outcome.over_cap;
+  out.page_concurrency = outcome.page_concurrency;
+  out.concurrency_decreases = outcome.concurrency_decreases;
   adapter->reset();
   work.reset();
   pool.join();

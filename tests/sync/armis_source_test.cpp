@@ -7,6 +7,9 @@
 #include "tests/sync/adapter_harness.hpp"
 #include "tools/fake-inventory/apis/armis_api.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -74,9 +77,12 @@ bool mentions_credentials(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("100k devices arrive exactly, over one kept-alive connection", "[sync][armis][https]") {
+TEST_CASE("max_concurrency 1: 100k devices arrive exactly, page by page over one kept-alive connection",
+          "[sync][armis][https]") {
   FakeArmis fake(api_options(100'000));
-  auto out = run_source(source_for(fake, 1000));
+  auto s = source_for(fake, 1000);
+  s.options["max_concurrency"] = "1";
+  auto out = run_source(s);
   check_complete(out, 100'000);
   CHECK(out.expected == 100'000);
   CHECK(out.skipped == 0);  // every fake device has an IP and well-typed fields
@@ -90,12 +96,29 @@ TEST_CASE("100k devices arrive exactly, over one kept-alive connection", "[sync]
 
 TEST_CASE("an expiring token is renewed mid-run and the page retried once", "[sync][armis][https]") {
   auto o = api_options(20'000);
-  o.token_uses = 7;
-  FakeArmis fake(o);
-  auto out = run_source(source_for(fake, 500));
-  check_complete(out, 20'000);
-  CHECK(fake.api.token_requests() == 6);  // 40 pages, 7 per token
-  CHECK(fake.api.rejected_tokens() == 5);
+  SECTION("page by page: one renewal per expiry, exactly") {
+    o.token_uses = 7;
+    FakeArmis fake(o);
+    auto s = source_for(fake, 500);
+    s.options["max_concurrency"] = "1";
+    auto out = run_source(s);
+    check_complete(out, 20'000);
+    CHECK(fake.api.token_requests() == 6);  // 40 pages, 7 per token
+    CHECK(fake.api.rejected_tokens() == 5);
+  }
+  SECTION("pages in flight: the pages refused together share one renewal") {
+    o.token_uses = 25;
+    FakeArmis fake(o);
+    auto s = source_for(fake, 250);  // 80 pages
+    s.options["max_concurrency"] = "4";
+    auto out = run_source(s);
+    check_complete(out, 20'000);
+    // Each token serves 25 searches; several pages may meet the same
+    // expiry, but each expiry costs one renewal.
+    CHECK(fake.api.rejected_tokens() >= 3);
+    CHECK(fake.api.token_requests() <= 1 + fake.api.rejected_tokens());
+    CHECK(fake.api.token_requests() <= 1 + (80 + fake.api.rejected_tokens()) / 25 + 1);
+  }
 }
 
 TEST_CASE("form-style auth sends the raw token", "[sync][armis][https]") {
@@ -115,7 +138,9 @@ TEST_CASE("429 with Retry-After, 500s and resets mid-body are retried; the run c
   o.error_every = 5;
   o.reset_every = 7;
   FakeArmis fake(o);
-  auto out = run_source(source_for(fake, 1000));
+  auto s = source_for(fake, 1000);
+  s.options["max_concurrency"] = "1";  // page by page: the fake's every-Nth faults fall the same way each run
+  auto out = run_source(s);
   check_complete(out, 10'000);
   CHECK(fake.api.searches() > 10);  // the faults cost extra attempts
   // Every failed attempt was retried, and each 429's Retry-After (1 s) was
@@ -174,7 +199,9 @@ TEST_CASE("broken pages, loops, huge bodies and bad credentials end as documente
     auto o = api_options(5000);
     o.malformed_every = 2;
     FakeArmis fake(o);
-    auto out = run_source(source_for(fake, 1000));
+    auto s = source_for(fake, 1000);
+    s.options["max_concurrency"] = "1";  // the second page asked for is page 2
+    auto out = run_source(s);
     CHECK_THAT(out.error, Catch::StartsWith("search page 2 of query (all): page is not valid JSON"));
     CHECK(out.stage == "search");
     CHECK(out.http_status == 200);
@@ -333,4 +360,149 @@ TEST_CASE("several queries past max_merged_devices: held devices merged, the res
   auto refused = sr::sync::make_adapter(s);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().find("max_merged_devices must be a whole number >= 1, not \"0\"") != std::string::npos);
+}
+
+namespace {
+
+// A fake whose page at `from` is asked for with `length` instead: the
+// server pages differently from the plan made from page 1 (the inventory
+// changed during the run).
+FakeArmis::Rewrite page_resized(std::uint64_t from, std::uint64_t planned, std::uint64_t length) {
+  return [=](sr::fake::ServerRequest& r) {
+    const auto at = fmt::format("from={}&length={}", from, planned);
+    if (auto pos = r.target.find(at); pos != std::string::npos)
+      r.target.replace(pos, at.size(), fmt::format("from={}&length={}", from, length));
+  };
+}
+
+}  // namespace
+
+TEST_CASE("pages in flight: every device once, over at most max_concurrency connections",
+          "[sync][armis][https][concurrency]") {
+  FakeArmis fake(api_options(50'000));
+  auto s = source_for(fake, 500);  // 100 pages
+  s.options["max_concurrency"] = "4";
+  auto out = run_source(s);
+  check_complete(out, 50'000);
+  CHECK(out.expected == 50'000);
+  CHECK(fake.api.searches() == 100);  // no page fetched twice
+  // Pages 2 and 3 start together (the initial limit is 2): a second
+  // connection is certain; never more than the limit allows.
+  CHECK(fake.server.connections_accepted() >= 2);
+  CHECK(fake.server.connections_accepted() <= 4);
+  CHECK(out.page_concurrency >= 2);
+  CHECK(out.page_concurrency <= 4);
+  CHECK(out.concurrency_decreases == 0);
+}
+
+TEST_CASE("pages in flight with 429s, 5xx and cut bodies: every device once, the limit backs off",
+          "[sync][armis][https][concurrency][faults]") {
+  auto o = api_options(20'000);
+  o.rate_limit_every = 3;
+  o.retry_after_seconds = 0;
+  o.error_every = 4;
+  o.reset_every = 5;
+  o.faults_once_per_page = true;  // every page gets through, however the pages in flight interleave
+  FakeArmis fake(o);
+  auto s = source_for(fake, 500);  // 40 pages
+  s.options["max_concurrency"] = "8";
+  auto out = run_source(s);
+  check_complete(out, 20'000);
+  CHECK(fake.api.rate_limited() > 0);
+  CHECK(out.retries.retries >= fake.api.rate_limited());
+  CHECK(out.concurrency_decreases >= 1);  // push-back was heard (the metric counts it)
+  CHECK(out.page_concurrency >= 1);
+  CHECK(out.page_concurrency <= 8);
+}
+
+TEST_CASE("a page that changes size drops the plan there; every device still arrives once",
+          "[sync][armis][https][concurrency]") {
+  SECTION("shorter: the devices after it come in the next page, page by page") {
+    FakeArmis fake(api_options(10'000), page_resized(3000, 1000, 900));
+    auto s = source_for(fake, 1000);
+    s.options["max_concurrency"] = "4";
+    check_complete(run_source(s), 10'000);
+  }
+  SECTION("longer: the planned page it overlaps is dropped, not delivered") {
+    FakeArmis fake(api_options(10'000), page_resized(3000, 1000, 1500));
+    auto s = source_for(fake, 1000);
+    s.options["max_concurrency"] = "4";
+    check_complete(run_source(s), 10'000);
+  }
+  SECTION("the last page: a server that pages on past the planned end is followed") {
+    FakeArmis fake(api_options(10'000), page_resized(0, 1000, 900));  // page 1 sets a stride of 900
+    auto s = source_for(fake, 1000);
+    s.options["max_concurrency"] = "4";
+    check_complete(run_source(s), 10'000);
+  }
+}
+
+TEST_CASE("a page that fails for good fails the run; nothing is left running", "[sync][armis][https][concurrency]") {
+  auto o = api_options(20'000);
+  o.malformed_every = 9;
+  FakeArmis fake(o);
+  auto s = source_for(fake, 500);
+  s.options["max_concurrency"] = "4";
+  auto out = run_source(s);  // returns only once every fetch of the window ended
+  CHECK(out.stage == "search");
+  CHECK_THAT(out.error, Catch::Contains("is not valid JSON"));
+}
+
+TEST_CASE("max_concurrency is checked: 1..32", "[sync][armis][concurrency]") {
+  FakeArmis fake(api_options(10));
+  for (const char* bad : {"0", "33", "four", "-1"}) {
+    auto s = source_for(fake);
+    s.options["max_concurrency"] = bad;
+    auto adapter = make_adapter(s);
+    REQUIRE_FALSE(adapter.ok());
+    CHECK_THAT(adapter.error(), Catch::Contains(fmt::format("max_concurrency must be 1..32, not \"{}\"", bad)));
+  }
+}
+
+namespace {
+
+// Tells the test when the first page has been delivered.
+struct FirstPageSink : sr::test::CollectingSink {
+  using CollectingSink::push;
+  std::promise<void> first;
+  bool told = false;
+  asio::awaitable<bool> push(EncodedBatch batch) override {
+    const bool ok = co_await CollectingSink::push(std::move(batch));
+    if (!told) {
+      told = true;
+      first.set_value();
+    }
+    co_return ok;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a run stopped while pages are in flight ends; every fetch is cancelled and waited for",
+          "[sync][armis][https][concurrency]") {
+  auto o = api_options(20'000);
+  o.piece_pause = std::chrono::milliseconds(50);  // pages trickle in: several are in flight when it stops
+  FakeArmis fake(o);
+  auto s = source_for(fake, 500);
+  s.options["max_concurrency"] = "4";
+  sr::net::IoPool pool(2);  // before the adapter: its connections live on it
+  auto work = asio::make_work_guard(pool.executor());
+  pool.start();
+  auto adapter = make_adapter(s);
+  REQUIRE(adapter.ok());
+  FirstPageSink sink;
+  auto first = sink.first.get_future();
+  const auto info = sr::test::test_run_info();
+  auto strand = asio::make_strand(pool.executor());
+  asio::cancellation_signal stop;
+  auto run = asio::co_spawn(strand, (*adapter)->run(info, sink), asio::bind_cancellation_slot(stop.slot(), asio::use_future));
+  get_bounded(first, "page 1 delivered");
+  asio::post(strand, [&] { stop.emit(asio::cancellation_type::terminal); });
+  const auto outcome = get_bounded(run, "the stopped run to end");
+  CHECK_FALSE(outcome.ok());
+  CHECK(sink.devices.size() < 20'000);
+  // The adapter goes first: a fetch still running would touch it (ASan, TSan).
+  adapter->reset();
+  work.reset();
+  pool.join();
 }

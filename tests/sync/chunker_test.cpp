@@ -147,6 +147,64 @@ TEST_CASE("a recycled buffer is written into again; the chunks are the same", "[
   CHECK(reused > 0);  // sealed chunks came back in the recycled buffer
 }
 
+// add_body: the same bytes, the same cuts and bounds as add, mixed freely.
+TEST_CASE("bodies already written are chunked exactly as their devices", "[sync][chunker]") {
+  ChunkLimits limits;
+  limits.max_bytes = 64 * 1024;
+  limits.max_entries = 170;
+  const std::string sid = "s", rid = "r";
+  const auto plain = cut(limits, 4000, 250, sid, rid);
+  Chunker c(limits, sync_meta_worst_case(sid, rid));
+  Chunker by_add(limits, sync_meta_worst_case(sid, rid));
+  std::vector<ChunkData> chunks;
+  std::string body;
+  for (int i = 0; i < 4000; ++i) {
+    const auto d = device(i, 250);
+    std::optional<ChunkData> sealed;
+    if (i % 3 == 0) {
+      sealed = c.add(d);
+    } else {
+      body.clear();
+      append_device_body(body, d);
+      sealed = c.add_body(body);
+    }
+    (void)by_add.add(d);
+    CHECK(c.open_bound() == by_add.open_bound());  // the same size arithmetic
+    if (sealed) chunks.push_back(std::move(*sealed));
+  }
+  if (auto last = c.finish()) chunks.push_back(std::move(*last));
+  REQUIRE(chunks.size() == plain.chunks.size());
+  REQUIRE(chunks.size() > 3);
+  const auto total = static_cast<std::int32_t>(chunks.size());
+  for (std::int32_t i = 0; i < total; ++i) {
+    INFO("chunk " << i);
+    CHECK(chunks[i].bodies == plain.chunks[i].bodies);
+    CHECK(chunks[i].devices == plain.chunks[i].devices);
+    SyncMeta meta{sid, rid, i, total, 4000};
+    const auto msg = build_chunk_message(chunks[i], meta);
+    CHECK(msg.size() == chunk_message_size(chunks[i], meta));
+    CHECK(msg.size() <= limits.max_bytes);
+  }
+}
+
+TEST_CASE("a body larger than max_bytes gets a chunk of its own", "[sync][chunker]") {
+  ChunkLimits limits;
+  limits.max_bytes = 64 * 1024;
+  Chunker c(limits, sync_meta_worst_case("s", "r"));
+  std::vector<ChunkData> chunks;
+  std::string big;
+  append_device_body(big, device(2, 100 * 1024));
+  if (auto s = c.add(device(1))) chunks.push_back(std::move(*s));
+  if (auto s = c.add_body(big)) chunks.push_back(std::move(*s));
+  if (auto s = c.add_body(big)) chunks.push_back(std::move(*s));
+  if (auto s = c.add(device(3))) chunks.push_back(std::move(*s));
+  if (auto s = c.finish()) chunks.push_back(std::move(*s));
+  REQUIRE(chunks.size() == 4);
+  for (const auto& ch : chunks) CHECK(ch.devices == 1);
+  CHECK(chunks[1].bodies == big);
+  CHECK(chunks[2].bodies == big);
+}
+
 TEST_CASE("an empty run makes no chunk", "[sync][chunker]") {
   Chunker c(ChunkLimits{}, 200);
   CHECK_FALSE(c.finish());

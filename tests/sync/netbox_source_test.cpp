@@ -63,14 +63,29 @@ std::set<std::string> ips_of(const std::vector<DeviceUpdate>& devices, bool retr
 
 TEST_CASE("a whole NetBox inventory arrives exactly, IPv6-only devices included",
           "[sync][netbox][https]") {
-  FakeNetbox fake(api_options(20'000));
-  auto out = run_source(source_for(fake));
-  REQUIRE(out.error.empty());
-  CHECK(out.devices.size() == 20'000);
-  CHECK(ips_of(out.devices, false) == expected_ips(20'000));
-  CHECK(out.expected == 20'000);
-  CHECK(fake.api.requests() == 40);
-  CHECK(fake.server.connections_accepted() == 1);
+  SECTION("max_concurrency 1: page by page, over one kept-alive connection") {
+    FakeNetbox fake(api_options(20'000));
+    auto s = source_for(fake);
+    s.options["max_concurrency"] = "1";
+    auto out = run_source(s);
+    REQUIRE(out.error == "");
+    CHECK(out.devices.size() == 20'000);
+    CHECK(ips_of(out.devices, false) == expected_ips(20'000));
+    CHECK(out.expected == 20'000);
+    CHECK(fake.api.requests() == 40);
+    CHECK(fake.server.connections_accepted() == 1);
+  }
+  SECTION("pages in flight (the default): every device once, at most max_concurrency connections") {
+    FakeNetbox fake(api_options(20'000));
+    auto out = run_source(source_for(fake));
+    REQUIRE(out.error == "");
+    CHECK(out.devices.size() == 20'000);
+    CHECK(ips_of(out.devices, false) == expected_ips(20'000));
+    CHECK(fake.api.requests() == 40);  // no page fetched twice
+    CHECK(fake.server.connections_accepted() >= 2);  // pages 2 and 3 start together
+    CHECK(fake.server.connections_accepted() <= 4);  // kDefaultMaxConcurrency
+    CHECK(out.page_concurrency >= 2);
+  }
 }
 
 TEST_CASE("v2 tokens go as Bearer; relative next links are followed", "[sync][netbox][https]") {
@@ -78,7 +93,7 @@ TEST_CASE("v2 tokens go as Bearer; relative next links are followed", "[sync][ne
   o.relative_next = true;
   FakeNetbox fake(o);
   auto out = run_source(source_for(fake, "nbt_v2token0123456789"));
-  REQUIRE(out.error.empty());
+  REQUIRE(out.error == "");
   CHECK(ips_of(out.devices, false) == expected_ips(1200));
 }
 
@@ -89,8 +104,10 @@ TEST_CASE("429, 500 and resets are retried; a bad token fails without showing it
   o.error_every = 4;
   o.reset_every = 5;
   FakeNetbox faulty(o);
-  auto out = run_source(source_for(faulty));
-  REQUIRE(out.error.empty());
+  auto faulty_source = source_for(faulty);
+  faulty_source.options["max_concurrency"] = "1";  // page by page: every-Nth faults fall the same way each run
+  auto out = run_source(faulty_source);
+  REQUIRE(out.error == "");
   CHECK(ips_of(out.devices, false) == expected_ips(5000));
 
   FakeNetbox strict(api_options(100));
@@ -159,7 +176,7 @@ TEST_CASE("next links to another port, scheme or host: only the endpoint is aske
     o.next_origin = origin;
     FakeNetbox fake(o);
     auto out = run_source(source_for(fake));
-    REQUIRE(out.error.empty());
+    REQUIRE(out.error == "");
     CHECK(ips_of(out.devices, false) == expected_ips(1200));
     CHECK(fake.api.requests() == 3);  // pages of 500: every one from the endpoint
     CHECK(elsewhere.server.connections_accepted() == 0);
@@ -206,4 +223,51 @@ TEST_CASE("past max_seen_devices a run sends every device, retracts nothing, kee
   REQUIRE(lowered.error.empty());
   CHECK(ips_of(lowered.devices, true).empty());
   CHECK(lowered.over_cap == 980 - 100);
+}
+
+namespace {
+
+// A fake whose page at `offset` is served with `limit` instead: NetBox
+// pages differently from the plan made from page 1.
+FakeNetbox::Rewrite page_resized(std::uint64_t offset, std::uint64_t planned, std::uint64_t limit) {
+  return [=](sr::fake::ServerRequest& r) {
+    const auto at = "limit=" + std::to_string(planned) + "&offset=" + std::to_string(offset);
+    if (auto pos = r.target.find(at); pos != std::string::npos)
+      r.target.replace(pos, at.size(), "limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset));
+  };
+}
+
+}  // namespace
+
+TEST_CASE("NetBox pages in flight with 429s, 5xx and cut bodies: every device once, the limit backs off",
+          "[sync][netbox][https][concurrency][faults]") {
+  auto o = api_options(10'000);
+  o.rate_limit_every = 3;
+  o.retry_after_seconds = 0;
+  o.error_every = 4;
+  o.reset_every = 5;
+  o.faults_once_per_page = true;  // every page gets through, however the pages in flight interleave
+  FakeNetbox fake(o);
+  auto s = source_for(fake);
+  s.options["max_concurrency"] = "8";
+  auto out = run_source(s);
+  REQUIRE(out.error == "");
+  CHECK(out.devices.size() == 10'000);
+  CHECK(ips_of(out.devices, false) == expected_ips(10'000));
+  CHECK(out.concurrency_decreases >= 1);
+}
+
+TEST_CASE("a NetBox page that changes size drops the plan there; every device arrives once",
+          "[sync][netbox][https][concurrency]") {
+  for (std::uint64_t limit : {400, 700}) {
+    DYNAMIC_SECTION("page at offset 1500 served with limit " << limit) {
+      FakeNetbox fake(api_options(5000), page_resized(1500, 500, limit));
+      auto s = source_for(fake);
+      s.options["max_concurrency"] = "4";
+      auto out = run_source(s);
+      REQUIRE(out.error == "");
+      CHECK(out.devices.size() == 5000);
+      CHECK(ips_of(out.devices, false) == expected_ips(5000));
+    }
+  }
 }

@@ -36,7 +36,7 @@ struct Flags {
 struct Knobs {
   std::uint64_t devices = 50'000, seed = 1, epoch = 0, first_slot = 0;
   std::uint64_t rate_limit = 0, errors = 0, resets = 0, malformed = 0;
-  int retry_after = 1, slow_ms = 0;
+  int retry_after = 1, slow_ms = 0, latency_ms = 0;
   std::size_t cache_mb = 0;
 };
 
@@ -50,6 +50,8 @@ void describe_server(po::options_description& opts, Flags& f, Knobs& k) {
     ("plain", po::bool_switch(&f.server.plain),
      "serve plain HTTP instead of HTTPS (the ready line says http=HOST:PORT)")
     ("threads", po::value(&f.threads)->default_value(1), "io_context threads")
+    ("latency-ms", po::value(&k.latency_ms)->default_value(0),
+     "wait this long before every response header (WAN latency; requests in flight wait concurrently)")
     ("devices", po::value(&k.devices)->default_value(50'000), "inventory size")
     ("seed", po::value(&k.seed)->default_value(1), "inventory seed (a faker source's seed)")
     ("epoch", po::value(&k.epoch)->default_value(0), "churn epoch the APIs show")
@@ -103,6 +105,9 @@ std::string apply(const Knobs& k, Flags& f) {
   f.armis.error_every = f.netbox.error_every = k.errors;
   f.armis.reset_every = f.netbox.reset_every = k.resets;
   f.armis.malformed_every = f.netbox.malformed_every = k.malformed;
+  if (k.latency_ms < 0 || k.latency_ms > 600'000)
+    return "--latency-ms must be from 0 to 600000, not " + std::to_string(k.latency_ms);
+  f.server.latency = std::chrono::milliseconds(k.latency_ms);
   f.armis.piece_pause = std::chrono::milliseconds(k.slow_ms);
   f.armis.page_cache_bytes = k.cache_mb << 20;
   return {};

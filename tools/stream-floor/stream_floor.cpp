@@ -6,6 +6,7 @@
 // first 16 distinct ones are reused cyclically to keep memory flat.
 //
 //   stream-floor --gateway HOST:PORT --cert F --key F --ca F --devices N [--partition P]
+//                [--compression none|gzip]   (gzip: per message, as the agent's grpc_compression)
 #include "agent/gateway/agent_identity.hpp"
 #include "agent/gateway/tls_material.hpp"
 #include "base/ids.hpp"
@@ -21,6 +22,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 namespace po = boost::program_options;
 using namespace sr::sync;
@@ -64,34 +66,50 @@ FloorRun build_chunks(std::uint64_t devices, const std::string& agent_id, const 
   return run;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  po::options_description opts("stream-floor");
-  std::string gateway, cert, key, ca, partition, agent_id;
+// The command line; nullopt after printing why it is unusable.
+struct Args {
+  std::string gateway, cert, key, ca, partition, agent_id, compression;
   std::uint64_t devices = 0;
-  opts.add_options()("gateway", po::value(&gateway)->required(), "gateway host:port")(
-      "cert", po::value(&cert)->required(), "agent certificate")("key", po::value(&key)->required(), "agent key")(
-      "ca", po::value(&ca)->required(), "CA of the gateway")("devices", po::value(&devices)->required(), "faker devices")(
-      "agent-id", po::value(&agent_id)->required(), "the certificate's agent id")(
-      "partition", po::value(&partition)->default_value("default"), "the certificate's partition");
+};
+
+std::optional<Args> parse_args(int argc, char** argv) {
+  po::options_description opts("stream-floor");
+  Args a;
+  opts.add_options()("gateway", po::value(&a.gateway)->required(), "gateway host:port")(
+      "cert", po::value(&a.cert)->required(), "agent certificate")("key", po::value(&a.key)->required(), "agent key")(
+      "ca", po::value(&a.ca)->required(), "CA of the gateway")("devices", po::value(&a.devices)->required(),
+                                                               "faker devices")(
+      "agent-id", po::value(&a.agent_id)->required(), "the certificate's agent id")(
+      "partition", po::value(&a.partition)->default_value("default"), "the certificate's partition")(
+      "compression", po::value(&a.compression)->default_value("none"), "message compression: none or gzip");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, opts), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     std::cerr << "stream-floor: " << e.what() << "\n" << opts;
-    return 64;
+    return std::nullopt;
   }
+  if (a.compression != "none" && a.compression != "gzip") {
+    std::cerr << "stream-floor: --compression must be none or gzip, not '" << a.compression << "'\n";
+    return std::nullopt;
+  }
+  return a;
+}
 
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto args = parse_args(argc, argv);
+  if (!args) return 64;
   // Built before the clock starts.
-  auto run = build_chunks(devices, agent_id, partition);
+  auto run = build_chunks(args->devices, args->agent_id, args->partition);
   auto& protos = run.protos;
   const auto total = run.total;
 
   // Unusable files are an error: gRPC would take empty material as its
   // public roots and no client certificate.
-  auto material = sr::agent::read_tls_material(ca, cert, key);
+  auto material = sr::agent::read_tls_material(args->ca, args->cert, args->key);
   if (!material) {
     std::cerr << "stream-floor: " << material.error() << "\n";
     return 66;  // EX_NOINPUT
@@ -100,12 +118,14 @@ int main(int argc, char** argv) {
   ssl.pem_root_certs = std::move(material->ca_pem);
   ssl.pem_cert_chain = std::move(material->cert_pem);
   ssl.pem_private_key = std::move(material->key_pem);
-  auto stub = monitoring::AgentGatewayService::NewStub(grpc::CreateChannel(gateway, grpc::SslCredentials(ssl)));
+  auto stub =
+      monitoring::AgentGatewayService::NewStub(grpc::CreateChannel(args->gateway, grpc::SslCredentials(ssl)));
 
   std::uint64_t bytes = 0;
   const auto start = std::chrono::steady_clock::now();
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(30));
+  if (args->compression == "gzip") ctx.set_compression_algorithm(GRPC_COMPRESS_GZIP);
   monitoring::GatewayStatusResponse resp;
   auto writer = stub->StreamStatus(&ctx, &resp);
   for (std::int32_t i = 0; i < total; ++i) {
@@ -122,6 +142,7 @@ int main(int argc, char** argv) {
     std::cerr << "stream-floor: StreamStatus failed: " << status.error_message() << "\n";
     return 1;
   }
-  std::cout << fmt::format("floor devices={} chunks={} bytes={} seconds={:.3f}\n", devices, total, bytes, secs);
+  std::cout << fmt::format("floor devices={} chunks={} bytes={} seconds={:.3f} compression={}\n", args->devices,
+                           total, bytes, secs, args->compression);
   return 0;
 }

@@ -14,9 +14,25 @@ struct Frame {
   std::string key;  // the key whose value comes next (objects)
 };
 
+// A device emptied for the next one, its strings keeping their capacity:
+// the page's devices are read into one object without allocating per field.
+inline void clear(ArmisDevice& d) {
+  d.id.reset();
+  for (auto* s : {&d.ip_address, &d.mac_address, &d.name, &d.type, &d.category, &d.manufacturer, &d.model,
+                  &d.operating_system, &d.boundaries, &d.first_seen, &d.last_seen})
+    s->clear();
+  d.risk_level = 0;
+  d.tags.clear();
+}
+
 struct Handler : PageHandler<Handler, Frame, ArmisDevice, ArmisPageInfo> {
   static bool is_device(const Frame& f) { return f.role == Role::device; }
   Role top() const { return stack.empty() ? Role::other : stack.back().role; }
+  void push(Role role) {
+    auto& f = stack.push();
+    f.role = role;
+    f.key.clear();
+  }
   const std::string& key() const {
     static const std::string none;
     return stack.empty() ? none : stack.back().key;
@@ -96,14 +112,14 @@ struct Handler : PageHandler<Handler, Frame, ArmisDevice, ArmisPageInfo> {
   bool on_object_begin(error_code&) {
     const Role role = child_role(true);
     if (role == Role::other) mismatch();
-    if (role == Role::device) device = ArmisDevice{};
-    stack.push_back({role, {}});
+    if (role == Role::device) clear(device);
+    push(role);
     return true;
   }
   bool on_array_begin(error_code&) {
     const Role role = child_role(false);
     if (role == Role::other) mismatch();
-    stack.push_back({role, {}});
+    push(role);
     return true;
   }
 };

@@ -3,11 +3,17 @@
 #include "net/https/fetch.hpp"
 #include "base/log/logger.hpp"
 #include "base/text/date_time.hpp"
+#include "sync/adapters/armis/armis_encode.hpp"
 #include "sync/adapters/armis/armis_mapping.hpp"
 #include "sync/adapters/armis/armis_page.hpp"
 #include "sync/adapters/armis/merge_store.hpp"
+#include "sync/adapters/https/encoded_page.hpp"
+#include "sync/adapters/https/page_window.hpp"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -74,11 +80,46 @@ struct ArmisSource::QueryRun {
   std::uint64_t pages = 0, devices = 0, skipped = 0;
   std::uint64_t sent_alone = 0;  // merging, but sent at once: no id, or past the cap
   std::uint64_t over_cap = 0;    // of those, past max_merged_devices
+  std::uint64_t empty_pages = 0;  // in a row, while next kept advancing
   std::string label() const { return query.label.empty() ? "(all)" : query.label; }
 };
 
+// One search page as it arrives: written straight into chunk bodies (one
+// query: nothing to merge), or parsed into devices to merge by id.
+class SearchPage final : public PageReading {
+ public:
+  SearchPage(bool merging, std::string_view label, const RunInfo& info) {
+    if (merging) reading_ = &parsed_.emplace(devices_);
+    else reading_ = &encoded_.emplace(Encode{label, &info});
+  }
+  void restart() override { reading_->restart(); }
+  std::string feed(std::string_view piece) override { return reading_->feed(piece); }
+  std::string finish() override { return reading_->finish(); }
+  const ArmisPageInfo& info() const { return parsed_ ? parsed_->info() : encoded_->info(); }
+  std::vector<ArmisDevice>& devices() { return devices_; }  // merging
+  EncodedBatch& batch() { return encoded_->batch(); }      // not merging
+  std::uint64_t without_ip() const { return encoded_ ? encoded_->skipped() : 0; }
+
+ private:
+  struct Encode {
+    std::string_view label;
+    const RunInfo* info;
+    bool operator()(const ArmisDevice& d, EncodedBatch& out) const { return encode_device(d, label, *info, out); }
+  };
+
+  std::vector<ArmisDevice> devices_;
+  std::optional<ParsedPage<ArmisPageParser>> parsed_;
+  std::optional<EncodedPage<ArmisPageParser, Encode>> encoded_;
+  PageReading* reading_ = nullptr;
+};
+
+struct ArmisSource::Renewal {
+  explicit Renewal(const asio::any_io_executor& ex) : done(ex, Clock::time_point::max()) {}
+  asio::steady_timer done;  // cancelled when the renewal ends
+};
+
 ArmisSource::ArmisSource(const SourceConfig& source, ArmisOptions options)
-    : HttpsSource(source.name, "Armis", options.http.client, options.retry), options_(std::move(options)) {}
+    : HttpsSource(source.name, "Armis", options.http, options.retry), options_(std::move(options)) {}
 
 ArmisSource::~ArmisSource() = default;
 
@@ -123,7 +164,31 @@ std::optional<ArmisSource::Token> ArmisSource::read_token(std::string_view answe
 }
 
 asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
+  if (renewing_) {  // another page is renewing it: one renewal serves all
+    auto renewal = renewing_;
+    co_await renewal->done.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (token_) co_return RunOutcome{};
+    co_return RunOutcome::failed("auth", "auth: the access token could not be renewed");
+  }
   if (!force && token_ && Clock::now() < token_->renew_at) co_return RunOutcome{};
+  co_return co_await renew_token();
+}
+
+asio::awaitable<RunOutcome> ArmisSource::renew_token() {
+  // Whatever ends the renewal (an answer, an error, the run being stopped),
+  // the requests waiting for it are woken.
+  struct Release {
+    ArmisSource& self;
+    std::shared_ptr<Renewal> renewal;
+    ~Release() {
+      self.renewing_.reset();
+      renewal->done.cancel();
+    }
+  };
+  // (No co_await inside the initializer: GCC 12 mishandles temporaries there.)
+  const auto executor = co_await asio::this_coro::executor;
+  Release release{*this, std::make_shared<Renewal>(executor)};
+  renewing_ = release.renewal;
   token_.reset();
   std::string answer;
   const https::SinkForAnswer collect = [&](const https::ResponseHead&) -> https::BodySink {
@@ -140,6 +205,7 @@ asio::awaitable<RunOutcome> ArmisSource::ensure_token(bool force) {
   if (!token_)
     co_return RunOutcome::failed("auth", "auth: the access_token answer has no token (or success is not true)",
                                  got.last.head.status);
+  ++token_generation_;
   co_return RunOutcome{};
 }
 
@@ -151,74 +217,111 @@ boost::urls::url ArmisSource::search_url(const std::string& aql, std::uint64_t f
   return u;
 }
 
-asio::awaitable<RunOutcome> ArmisSource::search_page(QueryRun& q, std::uint64_t from,
-                                                     std::vector<ArmisDevice>& out,
-                                                     ArmisPageInfo& info) {
-  const auto where = fmt::format("search page {} of query {}", q.pages + 1, q.label());
-  auto got = co_await try_page(q, from, where, out, info);
+asio::awaitable<RunOutcome> ArmisSource::search_page(QueryRun& q, std::uint64_t from, std::uint64_t number,
+                                                     SearchPage& page) {
+  const auto where = fmt::format("search page {} of query {}", number, q.label());
+  const auto generation = token_generation_;
+  auto got = co_await try_page(q, from, where, page);
   if (got.ok() || got.http_status != 401) co_return got;
-  // The token expired early or was revoked: renew it once and retry the page.
-  sr::log::info(name(), where + ": HTTP 401, renewing the access token once");
-  if (auto auth = co_await ensure_token(true); !auth.ok()) co_return auth;
-  co_return co_await try_page(q, from, where, out, info);
+  // The token expired early or was revoked: renewed once (unless another
+  // page already renewed it since this one was sent) and the page retried.
+  if (generation == token_generation_) {
+    sr::log::info(name(), where + ": HTTP 401, renewing the access token once");
+    if (auto auth = co_await ensure_token(true); !auth.ok()) co_return auth;
+  }
+  co_return co_await try_page(q, from, where, page);
 }
 
-asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t from,
-                                                  const std::string& where,
-                                                  std::vector<ArmisDevice>& out,
-                                                  ArmisPageInfo& info) {
+asio::awaitable<RunOutcome> ArmisSource::try_page(QueryRun& q, std::uint64_t from, const std::string& where,
+                                                  SearchPage& page) {
   if (auto auth = co_await ensure_token(false); !auth.ok()) co_return auth;
   https::Request req;
   req.url = search_url(q.query.query, from);
   req.headers = {{"Accept", "application/json"}, {"Authorization", token_->header}};
-  ParsedPage<ArmisPageParser> page(out);
   const auto got = co_await fetch_page(req, where, "search", page);
   if (!got.ok()) co_return got;
-  info = page.info();
+  const auto& info = page.info();
   if (info.success && !*info.success)
     co_return RunOutcome::failed("search", where + ": Armis answered success=false", got.http_status);
   if (info.skipped_fields)
-    sr::log::debug(name(), fmt::format("{}: {} malformed optional fields skipped", where,
-                                      info.skipped_fields));
-  co_return RunOutcome{};
+    sr::log::debug(name(), fmt::format("{}: {} malformed optional fields skipped", where, info.skipped_fields));
+  co_return got;
+}
+
+asio::awaitable<PageStep> ArmisSource::deliver_page(QueryRun& q, std::uint64_t from, SearchPage& page) {
+  const auto& info = page.info();
+  q.skipped += info.skipped_fields + page.without_ip();
+  if (q.pages++ == 0 && info.total && *info.total > 0 && !q.merging)
+    q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
+  q.devices += info.devices;
+  const bool pushed = q.merging ? co_await merge_page(q, page.devices())
+                                : co_await q.sink.push(std::move(page.batch()));
+  if (!pushed) co_return PageStep{RunOutcome::failed("push", "stopped"), std::nullopt};
+  // Page while next > from (the loop guard: a server repeating itself ends
+  // the query). An empty page is not the end: Armis can answer one (devices
+  // filtered out server-side) with next still advancing.
+  if (!info.next || *info.next <= 0 || static_cast<std::uint64_t>(*info.next) <= from)
+    co_return PageStep{RunOutcome{}, std::nullopt};
+  q.empty_pages = info.devices == 0 ? q.empty_pages + 1 : 0;
+  if (q.empty_pages == kMaxEmptyPagesInARow)
+    co_return PageStep{RunOutcome::failed("search", fmt::format("query {}: {} empty pages in a row while next kept "
+                                                                "advancing (from {}): giving up",
+                                                                q.label(), q.empty_pages, from)),
+                       std::nullopt};
+  co_return PageStep{RunOutcome{}, static_cast<std::uint64_t>(*info.next)};
 }
 
 asio::awaitable<RunOutcome> ArmisSource::run_query(QueryRun& q) {
-  std::vector<ArmisDevice> page;
-  std::uint64_t empty_pages = 0;
-  for (std::uint64_t from = 0;;) {
-    ArmisPageInfo info;
-    if (auto got = co_await search_page(q, from, page, info); !got.ok()) co_return got;
-    q.skipped += info.skipped_fields;
-    if (q.pages++ == 0 && info.total && *info.total > 0 && !q.merging)
-      q.sink.expect_total(static_cast<std::uint64_t>(*info.total));
-    q.devices += page.size();
-    if (q.merging) {
-      if (!co_await merge_page(q, page)) co_return RunOutcome::failed("push", "stopped");
-    } else {
-      DeviceBatch batch;
-      batch.reserve(page.size());
-      for (auto& d : page) {
-        DeviceUpdate u;
-        if (to_update(gather(std::move(d), q.query.label), q.info, u)) batch.push_back(std::move(u));
-        else ++q.skipped;  // no usable IP
-      }
-      if (!batch.empty() && !co_await q.sink.push(std::move(batch)))
-        co_return RunOutcome::failed("push", "stopped");
-    }
-    // Page while next > from (the loop guard: a server repeating itself ends
-    // the query). An empty page is not the end: Armis can answer one (devices
-    // filtered out server-side) with next still advancing.
-    if (!info.next || *info.next <= 0 || static_cast<std::uint64_t>(*info.next) <= from) break;
-    empty_pages = page.empty() ? empty_pages + 1 : 0;
-    if (empty_pages == kMaxEmptyPagesInARow)
-      co_return RunOutcome::failed("search", fmt::format("query {}: {} empty pages in a row while next kept "
-                                                         "advancing (from {}): giving up",
-                                                         q.label(), empty_pages, from));
-    from = static_cast<std::uint64_t>(*info.next);
-  }
+  SearchPage first(q.merging, q.query.label, q.info);
+  if (auto got = co_await search_page(q, 0, 1, first); !got.ok()) co_return got;
+  const auto total = first.info().total;
+  auto step = co_await deliver_page(q, 0, first);
+  if (!step.outcome.ok()) co_return step.outcome;
+  bool finished = !step.next;
+  std::uint64_t from = step.next.value_or(0);
+  // The rest of the pages are known from page 1: its `next` is Armis' stride
+  // (what it makes of `length`), `total` where they end.
+  if (!finished && concurrency().max() > 1 && total && *total > 0 && static_cast<std::uint64_t>(*total) > from)
+    if (auto got = co_await window_pages(q, from, from, static_cast<std::uint64_t>(*total), finished); !got.ok())
+      co_return got;
+  if (!finished)
+    if (auto got = co_await pages_in_turn(q, from); !got.ok()) co_return got;
   sr::log::debug(name(), fmt::format("query {}: {} devices in {} pages", q.label(), q.devices, q.pages));
   co_return RunOutcome{};
+}
+
+asio::awaitable<RunOutcome> ArmisSource::window_pages(QueryRun& q, std::uint64_t& from, std::uint64_t stride,
+                                                      std::uint64_t total, bool& finished) {
+  PageWindow window(
+      concurrency(), [&q] { return std::make_unique<SearchPage>(q.merging, q.query.label, q.info); },
+      [this, &q](WindowPage& p) -> asio::awaitable<RunOutcome> {
+        co_return co_await search_page(q, p.offset, p.number, static_cast<SearchPage&>(*p.reading));
+      },
+      [this, &q](WindowPage& p) -> asio::awaitable<PageStep> {
+        co_return co_await deliver_page(q, p.offset, static_cast<SearchPage&>(*p.reading));
+      });
+  auto end = co_await window.run(PagePlan{from, total, stride, 2});
+  note_peak(window.peak_in_flight());
+  if (!end.outcome.ok()) co_return end.outcome;
+  finished = !end.resume_from;
+  if (end.resume_from) {
+    sr::log::info(name(), fmt::format("query {}: a page's next ({}) is not where the pages planned from total "
+                                      "{} would go on (the inventory changed during the run): paging on one "
+                                      "page at a time",
+                                      q.label(), *end.resume_from, total));
+    from = *end.resume_from;
+  }
+  co_return RunOutcome{};
+}
+
+asio::awaitable<RunOutcome> ArmisSource::pages_in_turn(QueryRun& q, std::uint64_t from) {
+  SearchPage page(q.merging, q.query.label, q.info);
+  for (;;) {
+    if (auto got = co_await search_page(q, from, q.pages + 1, page); !got.ok()) co_return got;
+    auto step = co_await deliver_page(q, from, page);
+    if (!step.outcome.ok() || !step.next) co_return step.outcome;
+    from = *step.next;
+  }
 }
 
 asio::awaitable<bool> ArmisSource::merge_page(QueryRun& q, std::vector<ArmisDevice>& page) {

@@ -14,6 +14,10 @@
 #include <memory>
 #include <optional>
 
+namespace sr::sync {
+struct PageStep;  // page_window.hpp
+}  // namespace sr::sync
+
 namespace sr::sync::armis {
 
 // Devices several queries' results are merged over (MergeStore: about 210
@@ -37,6 +41,8 @@ base::Expected<ArmisOptions> armis_options(const SourceConfig& source);
 // it does not read or lies outside 1900..2200 (the clock would overflow).
 std::optional<std::chrono::system_clock::time_point> parse_expiration(std::string_view text);
 
+class SearchPage;
+
 class ArmisSource final : public HttpsSource {
  public:
   ArmisSource(const SourceConfig& source, ArmisOptions options);
@@ -50,27 +56,36 @@ class ArmisSource final : public HttpsSource {
   struct QueryRun;
 
   boost::asio::awaitable<RunOutcome> run_source(const RunInfo& info, DeviceSink& sink) override;
-  // The access token, renewed shortly before it expires (or when `force`d).
+  // The access token, renewed shortly before it expires (or when `force`d);
+  // requests that meet a renewal in progress wait for it.
   boost::asio::awaitable<RunOutcome> ensure_token(bool force);
+  boost::asio::awaitable<RunOutcome> renew_token();
   net::https::Request token_request() const;
   // The token in an access_token answer, due for renewal 5 minutes before
   // its expiration_utc (45 minutes when none reads); none when it has none.
   std::optional<Token> read_token(std::string_view answer) const;
+  // Page 1 alone (it says how many there are), then the rest several at a
+  // time (page_window), then page by page if the plan did not hold.
   boost::asio::awaitable<RunOutcome> run_query(QueryRun& q);
+  boost::asio::awaitable<RunOutcome> window_pages(QueryRun& q, std::uint64_t& from, std::uint64_t stride,
+                                                  std::uint64_t total, bool& finished);
+  boost::asio::awaitable<RunOutcome> pages_in_turn(QueryRun& q, std::uint64_t from);
+  // A fetched page into the pipeline (or the merge); where the next one starts.
+  boost::asio::awaitable<PageStep> deliver_page(QueryRun& q, std::uint64_t from, SearchPage& page);
   // Merging: a page's devices into the store; those it cannot hold sent at once.
   boost::asio::awaitable<bool> merge_page(QueryRun& q, std::vector<struct ArmisDevice>& page);
   // One search page; on a 401 the token is renewed once and the page retried.
-  boost::asio::awaitable<RunOutcome> search_page(QueryRun& q, std::uint64_t from,
-                                                 std::vector<struct ArmisDevice>& out,
-                                                 struct ArmisPageInfo& info);
-  boost::asio::awaitable<RunOutcome> try_page(QueryRun& q, std::uint64_t from,
-                                              const std::string& where,
-                                              std::vector<struct ArmisDevice>& out,
-                                              struct ArmisPageInfo& info);
+  boost::asio::awaitable<RunOutcome> search_page(QueryRun& q, std::uint64_t from, std::uint64_t number,
+                                                 SearchPage& page);
+  boost::asio::awaitable<RunOutcome> try_page(QueryRun& q, std::uint64_t from, const std::string& where,
+                                              SearchPage& page);
   boost::urls::url search_url(const std::string& aql, std::uint64_t from) const;
 
   ArmisOptions options_;
   std::optional<Token> token_;
+  std::uint64_t token_generation_ = 0;  // renewals so far: a 401 on an older token needs none
+  struct Renewal;
+  std::shared_ptr<Renewal> renewing_;  // a renewal in progress, which other requests wait for
 };
 
 }  // namespace sr::sync::armis

@@ -19,21 +19,29 @@ RetryLog::OnRetry RetryLog::about(std::string where) {
   };
 }
 
-HttpsSource::HttpsSource(std::string name, std::string_view api, const https::ClientOptions& client,
+HttpsSource::HttpsSource(std::string name, std::string_view api, const HttpsSourceOptions& http,
                          const https::RetryPolicy& retry)
     : name_(std::move(name)),
       api_(api),
-      client_options_(client),
+      client_options_(http.client),
       retry_(retry),
-      seed_(std::hash<std::string>{}(name_)) {}
+      seed_(std::hash<std::string>{}(name_)),
+      concurrency_(PageConcurrencyOptions{http.max_concurrency, std::min(2u, http.max_concurrency)}) {}
 
 HttpsSource::~HttpsSource() = default;
 
 asio::awaitable<RunOutcome> HttpsSource::run(const RunInfo& info, DeviceSink& sink) {
   retry_log_.reset();
+  peak_in_flight_ = 0;
+  const auto decreases_before = concurrency_.decreases();
   auto outcome = co_await ensure_client();
   if (outcome.ok()) outcome = co_await run_source(info, sink);
   outcome.retries = retry_log_.tally();
+  outcome.page_concurrency = concurrency_.limit();
+  outcome.concurrency_decreases = concurrency_.decreases() - decreases_before;
+  if (peak_in_flight_ > 1)
+    sr::log::debug(name_, fmt::format("up to {} pages were in flight at once (limit now {}, max_concurrency {})",
+                                      peak_in_flight_, concurrency_.limit(), concurrency_.max()));
   co_return outcome;
 }
 
@@ -49,8 +57,26 @@ asio::awaitable<RunOutcome> HttpsSource::ensure_client() {
 
 asio::awaitable<https::FetchResult> HttpsSource::fetch(const https::Request& req, const std::string& where,
                                                        const https::SinkForAnswer& sink_for) {
-  co_return co_await https::fetch(*client_, req, retry_, base::splitmix(++seed_), sink_for,
-                                  retry_log_.about(where));
+  https::FetchObserver observer;
+  observer.retry = retry_log_.about(where);
+  observer.attempt = [this, &where](const https::Result& result, std::chrono::steady_clock::time_point sent) {
+    observe_attempt(result, sent, where);
+  };
+  co_return co_await https::fetch(*client_, req, retry_, base::splitmix(++seed_), sink_for, observer);
+}
+
+void HttpsSource::observe_attempt(const https::Result& result, std::chrono::steady_clock::time_point sent,
+                                  const std::string& where) {
+  const unsigned status = result.head.status;
+  // A failure that would repeat (TLS trust, a limit, a page the parser
+  // refused) is not the server pushing back.
+  const bool push_back = status == 429 || status == 503 || (!result.ok() && result.retryable);
+  if (!push_back) return;
+  const unsigned before = concurrency_.limit();
+  if (concurrency_.congested(sent, std::chrono::steady_clock::now()))
+    sr::log::warn(name_, fmt::format("{}: {}: pages in flight {} -> {}", where,
+                                     result.ok() ? fmt::format("HTTP {}", status) : std::string("request failed"),
+                                     before, concurrency_.limit()));
 }
 
 asio::awaitable<RunOutcome> HttpsSource::fetch_page(const https::Request& req, const std::string& where,
@@ -71,6 +97,7 @@ asio::awaitable<RunOutcome> HttpsSource::fetch_page(const https::Request& req, c
   if (auto err = page.finish(); !err.empty()) co_return RunOutcome::failed(stage, where + ": " + err, status);
   RunOutcome read;
   read.http_status = status;
+  read.retries.retries = static_cast<std::uint64_t>(got.attempts - 1);  // 0: a clean page
   co_return read;
 }
 

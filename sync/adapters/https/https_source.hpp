@@ -8,7 +8,9 @@
 #include "net/https/retry_policy.hpp"
 #include "sync/adapters/adapter.hpp"
 #include "sync/adapters/https/https_source_options.hpp"
+#include "sync/adapters/https/page_concurrency.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -74,7 +76,7 @@ class HttpsSource : public Adapter {
 
  protected:
   // `api`: the vendor's name for the log ("Armis").
-  HttpsSource(std::string name, std::string_view api, const net::https::ClientOptions& client,
+  HttpsSource(std::string name, std::string_view api, const HttpsSourceOptions& http,
               const net::https::RetryPolicy& retry);
 
   // The source's own run, with the client set up.
@@ -90,8 +92,16 @@ class HttpsSource : public Adapter {
                                                 const char* stage, PageReading& page);
 
   const std::string& name() const { return name_; }
+  // Pages in flight: learnt over the source's runs, halved by push-back on
+  // any of its requests (429, 503, timeouts, broken answers).
+  PageConcurrency& concurrency() { return concurrency_; }
+  // Notes a run's most pages in flight at once (for the log).
+  void note_peak(unsigned in_flight) { peak_in_flight_ = std::max(peak_in_flight_, in_flight); }
 
  private:
+  // Each attempt's answer: push-back halves the pages in flight (logged).
+  void observe_attempt(const net::https::Result& result, std::chrono::steady_clock::time_point sent,
+                       const std::string& where);
   boost::asio::awaitable<RunOutcome> ensure_client();
 
   std::string name_, api_;
@@ -100,6 +110,8 @@ class HttpsSource : public Adapter {
   std::unique_ptr<net::https::Client> client_;
   std::uint64_t seed_;
   RetryLog retry_log_{name_};
+  PageConcurrency concurrency_;
+  unsigned peak_in_flight_ = 0;
 };
 
 }  // namespace sr::sync

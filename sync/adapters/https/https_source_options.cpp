@@ -8,6 +8,8 @@
 #include <boost/url/parse.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace sr::sync {
 
 base::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& source) {
@@ -29,6 +31,14 @@ base::Expected<HttpsSourceOptions> https_source_options(const SourceConfig& sour
   } else if (source.batch_size > 0) {
     o.page_size = std::min<std::size_t>(static_cast<std::size_t>(source.batch_size), max_page_size);
   }
+  if (auto text = source.setting("max_concurrency")) {
+    auto n = base::parse_int_text(*text);
+    if (!n || *n < 1 || *n > kMaxConcurrencyLimit)
+      return Result::failure(fmt::format("max_concurrency must be 1..{}, not \"{}\"", kMaxConcurrencyLimit, *text));
+    o.max_concurrency = static_cast<unsigned>(*n);
+  }
+  // Every page in flight keeps its connection for the next one.
+  o.client.max_idle_connections = std::max<std::size_t>(o.client.max_idle_connections, o.max_concurrency);
   if (auto cap = source.setting("max_page_bytes")) {
     auto n = base::parse_size_text(*cap);
     if (!n || *n < 4096) return Result::failure("max_page_bytes must be a size of 4KiB or more");

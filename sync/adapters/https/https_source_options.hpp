@@ -6,6 +6,7 @@
 
 #include "base/expected.hpp"
 #include "net/https/client.hpp"
+#include "sync/adapters/registry.hpp"
 #include "sync/config/source_config.hpp"
 
 #include <boost/url/url.hpp>
@@ -15,6 +16,7 @@ namespace sr::sync {
 struct HttpsSourceOptions {
   boost::urls::url endpoint;  // https://host[:port][/prefix] (or http://, warned at config time), no query
   std::size_t page_size = 100;
+  unsigned max_concurrency = kDefaultMaxConcurrency;  // setting max_concurrency
   net::https::ClientOptions client;
 };
 

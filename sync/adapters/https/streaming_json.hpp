@@ -57,13 +57,36 @@ class StreamingJson {
   std::uint64_t offset_ = 0;
 };
 
+// The parser's container stack. A popped frame is kept for the next push,
+// its strings with their buffers: a page's thousands of objects cost no
+// allocation for their keys and paths.
+template <class Frame>
+class FrameStack {
+ public:
+  bool empty() const noexcept { return size_ == 0; }
+  Frame& back() noexcept { return frames_[size_ - 1]; }
+  const Frame& back() const noexcept { return frames_[size_ - 1]; }
+  // The new top frame, as an earlier one left it: the caller sets every field.
+  Frame& push() {
+    if (size_ == frames_.size()) frames_.emplace_back();
+    return frames_[size_++];
+  }
+  void pop_back() noexcept { --size_; }
+
+ private:
+  std::vector<Frame> frames_;
+  std::size_t size_ = 0;
+};
+
 // The basic_parser callbacks a page handler shares: keys and strings put
 // together from their parts, integers sorted from what does not fit, the
 // container stack, a device handed on as its object closes. Derived has
 // on_object_begin, on_array_begin (pushing a Frame), on_text, on_integer,
 // on_boolean, mismatch (a value of the wrong type) and
 // `static bool is_device(const Frame&)`. Frame has a `key` (the key whose
-// value comes next).
+// value comes next). The device object is the handler's own, reused for
+// every device: a handler empties its fields (keeping their buffers) as a
+// device's object begins.
 template <class Derived, class Frame, class Device, class Info>
 struct PageHandler {
   using error_code = boost::system::error_code;
@@ -75,7 +98,7 @@ struct PageHandler {
 
   typename PageParser<Device, Info>::OnDevice on_device;
   Info info;
-  std::vector<Frame> stack;
+  FrameStack<Frame> stack;
   Device device;
   std::string part;  // string or key parts so far
   bool stopped = false;

@@ -6,6 +6,8 @@
 // template) holds the Handler.
 namespace sr::sync::netbox::page_json {
 
+using namespace std::string_view_literals;
+
 // The containers the parser is in: the page, its results array, one device,
 // and inside a device the nested objects by key ("device_type", ...).
 struct Frame {
@@ -14,31 +16,54 @@ struct Frame {
   std::string path;  // for nested: "device_type.manufacturer"
 };
 
+// A device emptied for the next one, its strings keeping their capacity:
+// the page's devices are read into one object without allocating per field.
+inline void clear(NetboxDevice& d) {
+  d.id.reset();
+  for (auto* s : {&d.name, &d.manufacturer, &d.model, &d.role, &d.site, &d.status, &d.serial, &d.description,
+                  &d.last_updated, &d.primary_ip4, &d.primary_ip6})
+    s->clear();
+}
+
 struct Handler : PageHandler<Handler, Frame, NetboxDevice, NetboxPageInfo> {
   static bool is_device(const Frame& f) { return f.kind == Frame::device; }
   Frame::Kind top() const { return stack.empty() ? Frame::other : stack.back().kind; }
 
-  // The dotted path of the value that comes next inside the current device.
-  std::string field_path() const {
-    const auto& f = stack.back();
-    return f.kind == Frame::nested ? f.path + "." + f.key : f.key;
+  std::string path_;  // field_path()'s, kept: no allocation per value
+
+  void push(Frame::Kind kind, std::string_view path = {}) {
+    auto& f = stack.push();
+    f.kind = kind;
+    f.key.clear();
+    f.path.assign(path);
   }
 
-  std::string* text_field(const std::string& p) {
-    if (p == "name") return &device.name;
-    if (p == "device_type.manufacturer.name") return &device.manufacturer;
-    if (p == "device_type.model") return &device.model;
-    if (p == "role.name" || p == "device_role.name") return &device.role;
-    if (p == "site.name") return &device.site;
-    if (p == "status.value") return &device.status;
-    if (p == "primary_ip4.address") return &device.primary_ip4;
-    if (p == "primary_ip6.address") return &device.primary_ip6;
-    if (p == "serial") return &device.serial;
-    if (p == "description") return &device.description;
-    if (p == "last_updated") return &device.last_updated;
+  // The dotted path of the value that comes next inside the current device.
+  const std::string& field_path() {
+    const auto& f = stack.back();
+    if (f.kind != Frame::nested) return f.key;
+    path_.assign(f.path);
+    path_ += '.';
+    path_ += f.key;
+    return path_;
+  }
+
+  // string_view against string_view: a length that differs is no memcmp.
+  std::string* text_field(std::string_view p) {
+    if (p == "name"sv) return &device.name;
+    if (p == "device_type.manufacturer.name"sv) return &device.manufacturer;
+    if (p == "device_type.model"sv) return &device.model;
+    if (p == "role.name"sv || p == "device_role.name"sv) return &device.role;
+    if (p == "site.name"sv) return &device.site;
+    if (p == "status.value"sv) return &device.status;
+    if (p == "primary_ip4.address"sv) return &device.primary_ip4;
+    if (p == "primary_ip6.address"sv) return &device.primary_ip6;
+    if (p == "serial"sv) return &device.serial;
+    if (p == "description"sv) return &device.description;
+    if (p == "last_updated"sv) return &device.last_updated;
     return nullptr;
   }
-  bool known(const std::string& p) { return p == "id" || text_field(p) != nullptr; }
+  bool known(std::string_view p) { return p == "id"sv || text_field(p) != nullptr; }
   bool in_device() const { return top() == Frame::device || top() == Frame::nested; }
   void mismatch() {
     if (in_device() && known(field_path())) ++info.skipped_fields;
@@ -50,12 +75,12 @@ struct Handler : PageHandler<Handler, Frame, NetboxDevice, NetboxPageInfo> {
       return;
     }
     if (!in_device()) return;
-    const auto p = field_path();
+    const auto& p = field_path();
     if (auto* field = text_field(p)) {
       // role wins over the older device_role when both are present
-      if (field == &device.role && !device.role.empty() && p == "device_role.name") return;
+      if (field == &device.role && !device.role.empty() && p == "device_role.name"sv) return;
       field->assign(s);
-    } else if (p == "id") {
+    } else if (p == "id"sv) {
       ++info.skipped_fields;
     }
   }
@@ -66,7 +91,7 @@ struct Handler : PageHandler<Handler, Frame, NetboxDevice, NetboxPageInfo> {
       return;
     }
     if (!in_device()) return;
-    if (field_path() == "id" && top() == Frame::device) device.id = v;
+    if (top() == Frame::device && field_path() == "id"sv) device.id = v;
     else mismatch();
   }
 
@@ -75,23 +100,24 @@ struct Handler : PageHandler<Handler, Frame, NetboxDevice, NetboxPageInfo> {
   // --- the rest of basic_parser's handler interface ---
   bool on_object_begin(error_code&) {
     if (stack.empty()) {
-      stack.push_back({Frame::page, {}, {}});
+      push(Frame::page);
     } else if (top() == Frame::results) {
-      device = NetboxDevice{};
-      stack.push_back({Frame::device, {}, {}});
+      clear(device);
+      push(Frame::device);
     } else if (in_device()) {
-      stack.push_back({Frame::nested, {}, field_path()});
+      path_.assign(field_path());  // out of the stack first: push() may move its frames
+      push(Frame::nested, path_);
     } else {
-      stack.push_back({Frame::other, {}, {}});
+      push(Frame::other);
     }
     return true;
   }
   bool on_array_begin(error_code&) {
     if (top() == Frame::page && stack.back().key == "results") {
-      stack.push_back({Frame::results, {}, {}});
+      push(Frame::results);
     } else {
       mismatch();
-      stack.push_back({Frame::other, {}, {}});
+      push(Frame::other);
     }
     return true;
   }

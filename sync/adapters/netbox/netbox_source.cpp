@@ -2,7 +2,11 @@
 
 #include "net/https/fetch.hpp"
 #include "base/log/logger.hpp"
+#include "sync/adapters/https/encoded_page.hpp"
+#include "sync/adapters/https/page_window.hpp"
+#include "sync/adapters/netbox/netbox_encode.hpp"
 #include "sync/adapters/netbox/seen_devices.hpp"
+#include "base/text/scalars.hpp"
 #include "sync/device/address_text.hpp"
 
 #include <boost/url/parse.hpp>
@@ -71,20 +75,51 @@ DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& i
 }
 
 NetboxSource::NetboxSource(const SourceConfig& source, NetboxOptions options)
-    : HttpsSource(source.name, "NetBox", options.http.client, options.retry), options_(std::move(options)) {}
+    : HttpsSource(source.name, "NetBox", options.http, options.retry), options_(std::move(options)) {}
 
 NetboxSource::~NetboxSource() = default;
 
-asio::awaitable<RunOutcome> NetboxSource::devices_page(const boost::urls::url& url, std::uint64_t page,
-                                                        std::vector<NetboxDevice>& out, NetboxPageInfo& info) {
+// One devices page as it arrives, written straight into chunk bodies.
+class DevicesPage final : public PageReading {
+  struct Encode {
+    const RunInfo* info;
+    bool operator()(const NetboxDevice& d, EncodedBatch& out) const { return encode_device(d, *info, out); }
+  };
+
+ public:
+  explicit DevicesPage(const RunInfo& info) : page_(Encode{&info}) {}
+  void restart() override { page_.restart(); }
+  std::string feed(std::string_view piece) override { return page_.feed(piece); }
+  std::string finish() override { return page_.finish(); }
+  const NetboxPageInfo& info() const { return page_.info(); }
+  EncodedBatch& batch() { return page_.batch(); }
+  std::uint64_t skipped() const { return page_.skipped(); }  // neither primary_ip4 nor primary_ip6
+
+ private:
+  EncodedPage<NetboxPageParser, Encode> page_;
+};
+
+asio::awaitable<RunOutcome> NetboxSource::devices_page(const boost::urls::url& url, std::uint64_t number,
+                                                        DevicesPage& page) {
   https::Request req;
   req.url = url;
   req.headers = {{"Accept", "application/json"}, {"Authorization", options_.authorization}};
-  ParsedPage<NetboxPageParser> parsed(out);
-  auto got = co_await fetch_page(req, fmt::format("devices page {}", page), "devices", parsed);
-  if (!got.ok()) co_return got;
-  info = parsed.info();
-  co_return RunOutcome{};
+  co_return co_await fetch_page(req, fmt::format("devices page {}", number), "devices", page);
+}
+
+std::optional<std::uint64_t> page_offset(const boost::urls::url& url) {
+  const auto params = boost::urls::url_view(url).params();
+  auto it = params.find("offset");
+  if (it == params.end() || !(*it).has_value) return std::nullopt;
+  auto n = base::parse_int_text((*it).value);
+  if (!n || *n < 0) return std::nullopt;
+  return static_cast<std::uint64_t>(*n);
+}
+
+boost::urls::url with_offset(const boost::urls::url& url, std::uint64_t offset) {
+  boost::urls::url out = url;
+  out.params().set("offset", std::to_string(offset));
+  return out;
 }
 
 std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, std::string_view next) {
@@ -112,8 +147,10 @@ struct NetboxSource::PageRun {
   SeenList previous{}, current{};
   std::uint64_t untracked = 0;  // devices sent past the cap: not in `current`
   std::uint64_t skipped = 0;
+  std::uint64_t pages = 0;       // delivered
+  std::optional<boost::urls::url> next{};  // the last delivered page's next (none: it was the last)
 
-  void remember(std::int64_t id, const std::string& ip) {
+  void remember(std::int64_t id, std::string_view ip) {
     if (current.size() >= cap) {
       ++untracked;
       return;
@@ -140,39 +177,80 @@ void NetboxSource::load_previous(PageRun& run) {
 asio::awaitable<RunOutcome> NetboxSource::send_pages(PageRun& run) {
   auto url = api_url(options_.http.endpoint, "/api/dcim/devices/");
   url.params().append({"limit", std::to_string(options_.http.page_size)});
-  std::vector<NetboxDevice> page;
-  for (std::uint64_t n = 1;; ++n) {
-    NetboxPageInfo pinfo;
-    if (auto got = co_await devices_page(url, n, page, pinfo); !got.ok()) co_return got;
-    run.skipped += pinfo.skipped_fields;
-    if (n == 1 && pinfo.count && *pinfo.count > 0) {
-      run.sink.expect_total(static_cast<std::uint64_t>(*pinfo.count));
-      run.current.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(*pinfo.count), run.cap));
-    }
-    if (!co_await send_page(run, page)) co_return RunOutcome::failed("push", "stopped");
-    if (!pinfo.next || pinfo.next->empty()) co_return RunOutcome{};
-    auto resolved = next_page_url(url, *pinfo.next);
-    if (!resolved) co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", n));
-    if (*resolved == url)
-      co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" points at itself", n));
-    url = std::move(*resolved);
-  }
+  DevicesPage first(run.info);
+  if (auto got = co_await devices_page(url, 1, first); !got.ok()) co_return got;
+  const auto count = first.info().count;
+  auto step = co_await deliver_page(run, url, 1, first);
+  if (!step.outcome.ok() || !run.next) co_return step.outcome;
+  if (*run.next == url) co_return RunOutcome::failed("devices", "devices page 1: \"next\" points at itself");
+  // The others are known from page 1: its next's offset is NetBox's stride
+  // (what it makes of `limit`), `count` where they end.
+  bool finished = false;
+  const auto stride = step.next;
+  if (concurrency().max() > 1 && count && stride && *stride > 0 && static_cast<std::uint64_t>(*count) > *stride)
+    if (auto got = co_await window_pages(run, *stride, static_cast<std::uint64_t>(*count), finished); !got.ok())
+      co_return got;
+  if (finished) co_return RunOutcome{};
+  co_return co_await pages_in_turn(run);
 }
 
-asio::awaitable<bool> NetboxSource::send_page(PageRun& run, std::vector<NetboxDevice>& page) {
-  DeviceBatch batch;
-  batch.reserve(page.size());
-  for (auto& d : page) {
-    const auto id = d.id;
-    DeviceUpdate u;
-    if (!to_update(std::move(d), run.info, u)) {
-      ++run.skipped;  // neither primary_ip4 nor primary_ip6
-      continue;
-    }
-    if (id) run.remember(*id, u.ip);
-    batch.push_back(std::move(u));
+asio::awaitable<RunOutcome> NetboxSource::window_pages(PageRun& run, std::uint64_t stride, std::uint64_t count,
+                                                       bool& finished) {
+  const boost::urls::url pattern = *run.next;  // page 2's URL: NetBox's own parameters, offset varied
+  PageWindow window(
+      concurrency(), [&run] { return std::make_unique<DevicesPage>(run.info); },
+      [this, &pattern](WindowPage& p) -> asio::awaitable<RunOutcome> {
+        co_return co_await devices_page(with_offset(pattern, p.offset), p.number, static_cast<DevicesPage&>(*p.reading));
+      },
+      [this, &run, &pattern](WindowPage& p) -> asio::awaitable<PageStep> {
+        co_return co_await deliver_page(run, with_offset(pattern, p.offset), p.number,
+                                        static_cast<DevicesPage&>(*p.reading));
+      });
+  auto end = co_await window.run(PagePlan{stride, count, stride, 2});
+  note_peak(window.peak_in_flight());
+  if (!end.outcome.ok()) co_return end.outcome;
+  finished = !run.next;
+  if (!finished)
+    sr::log::info(name(), fmt::format("devices page {}: next is not where the pages planned from count {} would "
+                                      "go on (the inventory changed during the run): paging on by next",
+                                      run.pages, count));
+  co_return RunOutcome{};
+}
+
+asio::awaitable<RunOutcome> NetboxSource::pages_in_turn(PageRun& run) {
+  DevicesPage page(run.info);
+  while (run.next) {
+    const auto url = *run.next;
+    const auto number = run.pages + 1;
+    if (auto got = co_await devices_page(url, number, page); !got.ok()) co_return got;
+    auto step = co_await deliver_page(run, url, number, page);
+    if (!step.outcome.ok()) co_return step.outcome;
+    if (run.next && *run.next == url)
+      co_return RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" points at itself", number));
   }
-  co_return batch.empty() || co_await run.sink.push(std::move(batch));
+  co_return RunOutcome{};
+}
+
+asio::awaitable<PageStep> NetboxSource::deliver_page(PageRun& run, const boost::urls::url& url, std::uint64_t number,
+                                                     DevicesPage& page) {
+  const auto& info = page.info();
+  run.skipped += info.skipped_fields + page.skipped();  // skipped(): neither primary_ip4 nor primary_ip6
+  if (run.pages++ == 0 && info.count && *info.count > 0) {
+    run.sink.expect_total(static_cast<std::uint64_t>(*info.count));
+    run.current.reserve(std::min<std::uint64_t>(static_cast<std::uint64_t>(*info.count), run.cap));
+  }
+  auto& batch = page.batch();
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    if (auto id = batch.record_id(i)) run.remember(*id, batch.ip(i));
+  if (!co_await run.sink.push(std::move(batch))) co_return PageStep{RunOutcome::failed("push", "stopped"), std::nullopt};
+  run.next.reset();
+  if (!info.next || info.next->empty()) co_return PageStep{};
+  run.next = next_page_url(url, *info.next);
+  if (!run.next)
+    co_return PageStep{RunOutcome::failed("devices", fmt::format("devices page {}: \"next\" is not a URL", number)),
+                       std::nullopt};
+  // No offset that reads: off any plan (the caller follows next itself).
+  co_return PageStep{RunOutcome{}, page_offset(*run.next).value_or(UINT64_MAX)};
 }
 
 asio::awaitable<RunOutcome> NetboxSource::finish_run(PageRun& run) {

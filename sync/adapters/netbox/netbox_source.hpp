@@ -12,6 +12,10 @@
 #include <optional>
 #include <string_view>
 
+namespace sr::sync {
+struct PageStep;  // page_window.hpp
+}  // namespace sr::sync
+
 namespace sr::sync::netbox {
 
 // Devices whose id and IP a run keeps for retractions (25 bytes each, held
@@ -36,6 +40,13 @@ DeviceUpdate retraction(std::int64_t id, const std::string& ip, const RunInfo& i
 // scheme, host and port of `current`; none when `next` is not a URL.
 std::optional<boost::urls::url> next_page_url(const boost::urls::url& current, std::string_view next);
 
+// The `offset` a page URL asks for; none when it has none that reads.
+std::optional<std::uint64_t> page_offset(const boost::urls::url& url);
+// `url` asking for the page at `offset` (its other parameters kept).
+boost::urls::url with_offset(const boost::urls::url& url, std::uint64_t offset);
+
+class DevicesPage;
+
 class NetboxSource final : public HttpsSource {
  public:
   NetboxSource(const SourceConfig& source, NetboxOptions options);
@@ -47,11 +58,17 @@ class NetboxSource final : public HttpsSource {
   boost::asio::awaitable<RunOutcome> run_source(const RunInfo& info, DeviceSink& sink) override;
   // The last complete run's devices, for retractions (none without a state directory).
   void load_previous(PageRun& run);
-  // Every page, following `next`, each sent as it is read.
+  // Page 1 alone (its count and next say where the others are), the rest
+  // several at a time (page_window), then by `next` if the plan did not hold.
   boost::asio::awaitable<RunOutcome> send_pages(PageRun& run);
-  boost::asio::awaitable<bool> send_page(PageRun& run, std::vector<NetboxDevice>& page);
-  boost::asio::awaitable<RunOutcome> devices_page(const boost::urls::url& url, std::uint64_t page,
-                                                  std::vector<NetboxDevice>& out, NetboxPageInfo& info);
+  boost::asio::awaitable<RunOutcome> window_pages(PageRun& run, std::uint64_t stride, std::uint64_t count,
+                                                  bool& finished);
+  boost::asio::awaitable<RunOutcome> pages_in_turn(PageRun& run);
+  // A fetched page into the pipeline; where the next one starts (offset).
+  boost::asio::awaitable<PageStep> deliver_page(PageRun& run, const boost::urls::url& url,
+                                                       std::uint64_t number, DevicesPage& page);
+  boost::asio::awaitable<RunOutcome> devices_page(const boost::urls::url& url, std::uint64_t number,
+                                                  DevicesPage& page);
   // After every page: retractions for what vanished, and this run's list kept.
   boost::asio::awaitable<RunOutcome> finish_run(PageRun& run);
 

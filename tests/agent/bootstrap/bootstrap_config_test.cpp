@@ -113,3 +113,43 @@ TEST_CASE("gateway_issuer_file: file key, environment or flag; empty unless set"
   REQUIRE(none.ok());
   CHECK(none->config.gateway_issuer_file.empty());
 }
+
+TEST_CASE("grpc_compression: none by default, gzip from file, environment or flag; anything else refused",
+          "[agent][bootstrap][compression]") {
+  const std::map<std::string, std::string> base{{"SR_GATEWAY_ADDR", "g:1"}, {"SR_CERT_DIR", "/c"}};
+  auto none = load_bootstrap("", false, env(base), kNoFlags);
+  REQUIRE(none.ok());
+  CHECK(none->config.grpc_compression == "none");
+
+  File f(R"({"gateway_addr":"g:1","cert_dir":"/c","grpc_compression":"gzip"})");
+  auto file = load_bootstrap(f.path.string(), true, env({}), kNoFlags);
+  REQUIRE(file.ok());
+  CHECK(file->config.grpc_compression == "gzip");
+  CHECK(file->warnings.empty());  // a key this agent uses, not "ignored"
+  CHECK(file->origin.at("grpc_compression") == f.path.string());
+
+  auto from_env = base;
+  from_env["SR_GRPC_COMPRESSION"] = "gzip";
+  auto e = load_bootstrap(f.path.string(), true, env(from_env), kNoFlags);
+  REQUIRE(e.ok());
+  CHECK(e->origin.at("grpc_compression") == "environment SR_GRPC_COMPRESSION");
+  auto flag = load_bootstrap(f.path.string(), true, env(from_env), {{"grpc_compression", "none"}});
+  REQUIRE(flag.ok());
+  CHECK(flag->config.grpc_compression == "none");  // flags win
+  CHECK(flag->origin.at("grpc_compression") == "flag --grpc-compression");
+
+  File bad(R"({"gateway_addr":"g:1","cert_dir":"/c","grpc_compression":"deflate"})");
+  CHECK(load_bootstrap(bad.path.string(), true, env({}), kNoFlags).error() ==
+        bad.path.string() + ": key 'grpc_compression' must be none or gzip, not 'deflate'");
+  File number(R"({"gateway_addr":"g:1","cert_dir":"/c","grpc_compression":1})");
+  CHECK(load_bootstrap(number.path.string(), true, env({}), kNoFlags).error() ==
+        number.path.string() + ": key 'grpc_compression' must be a string");
+  auto bad_env = base;
+  bad_env["SR_GRPC_COMPRESSION"] = "GZIP";  // spelled exactly, as config_cache's values
+  CHECK(load_bootstrap("", false, env(bad_env), kNoFlags).error() ==
+        "environment SR_GRPC_COMPRESSION: must be none or gzip, not 'GZIP'");
+  CHECK(load_bootstrap("", false, env(base), {{"grpc_compression", "zstd"}}).error() ==
+        "flag --grpc-compression: must be none or gzip, not 'zstd'");
+  CHECK(load_bootstrap("", false, env(base), {{"grpc_compression", ""}}).error() ==
+        "flag --grpc-compression: must be none or gzip, not ''");
+}

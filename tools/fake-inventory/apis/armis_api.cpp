@@ -125,7 +125,7 @@ Reply ArmisApi::search(const ServerRequest& request) {
     return json_reply(401, R"({"success":false,"message":"token expired or invalid"})");
   }
   const auto n = ++searches_;
-  auto hit = [&](std::uint64_t every) { return every && n % every == 0; };
+  auto hit = [&](std::uint64_t every) { return faults_.hit(n, every, request.target); };
   if (hit(options_.rate_limit_every)) {
     ++rate_limited_;
     auto r = json_reply(429, R"({"success":false,"message":"slow down"})");

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "contract/faker_inventory.hpp"
+#include "tools/fake-inventory/apis/page_faults.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <atomic>
@@ -29,6 +30,7 @@ struct ArmisApiOptions {
   std::uint64_t error_every = 0;           // 500
   std::uint64_t reset_every = 0;           // a body cut off mid-way (TCP dropped)
   std::uint64_t malformed_every = 0;       // invalid JSON
+  bool faults_once_per_page = false;       // a page is faulted at most once (page_faults.hpp)
   bool endless = false;                    // "next" always equals "from": a paging loop
   std::size_t huge_body_bytes = 0;         // pad each page with this many bytes of junk JSON
   std::chrono::milliseconds piece_pause{0};  // slow bodies
@@ -60,6 +62,7 @@ class ArmisApi {
   // Rendered result arrays by (from, length), while they fit the cache budget.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> page_cache_;
   std::size_t page_cache_used_ = 0;
+  PageFaults faults_{options_.faults_once_per_page};
   std::atomic<std::uint64_t> tokens_issued_{0}, searches_{0}, rejected_{0}, rate_limited_{0}, gzipped_{0};
 };
 

@@ -63,7 +63,7 @@ Reply NetboxApi::handle(const ServerRequest& request) {
   if (request.header("authorization") != expected)
     return json_reply(403, R"({"detail":"Invalid token"})");
   const auto n = ++requests_;
-  auto hit = [&](std::uint64_t every) { return every && n % every == 0; };
+  auto hit = [&](std::uint64_t every) { return faults_.hit(n, every, request.target); };
   if (hit(options_.rate_limit_every)) {
     auto r = json_reply(429, R"({"detail":"Request was throttled."})");
     r.headers.emplace_back("Retry-After", std::to_string(options_.retry_after_seconds));

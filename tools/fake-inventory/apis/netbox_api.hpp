@@ -4,6 +4,7 @@
 #pragma once
 
 #include "contract/faker_inventory.hpp"
+#include "tools/fake-inventory/apis/page_faults.hpp"
 #include "tools/fake-inventory/server/https_server.hpp"
 
 #include <atomic>
@@ -23,6 +24,7 @@ struct NetboxApiOptions {
   std::string next_origin;
   std::uint64_t rate_limit_every = 0, error_every = 0, reset_every = 0, malformed_every = 0;
   int retry_after_seconds = 1;
+  bool faults_once_per_page = false;  // a page is faulted at most once (page_faults.hpp)
 };
 
 class NetboxApi {
@@ -36,6 +38,7 @@ class NetboxApi {
  private:
   NetboxApiOptions options_;
   sr::contract::faker::Inventory inventory_;
+  PageFaults faults_{options_.faults_once_per_page};
   std::atomic<std::uint64_t> total_, requests_{0};
 };
 

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <list>
+#include <set>
 #include <stdexcept>
 
 namespace sr::fake {
@@ -66,6 +67,8 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
   asio::ssl::context tls;
   tcp::acceptor acceptor;
   std::list<std::weak_ptr<Stream>> sessions;  // on the strand only
+  std::set<asio::steady_timer*> pausing;      // on the strand only: cancelled by stop()
+  std::atomic<std::size_t> header_waits{0};
   std::atomic<std::uint64_t> accepted{0}, served{0};
   std::uint16_t bound_port = 0;
   bool stopping = false;
@@ -143,17 +146,24 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
   template <class S>
   asio::awaitable<bool> answer(S& stream, Reply& reply) {
     asio::steady_timer timer(strand);
-    auto pause = [&](std::chrono::milliseconds d) -> asio::awaitable<void> {
-      if (d.count() <= 0) co_return;
+    // false when stop() ended the pause.
+    auto pause = [&](std::chrono::milliseconds d) -> asio::awaitable<bool> {
+      if (d.count() <= 0) co_return !stopping;
       timer.expires_after(d);
+      pausing.insert(&timer);
       co_await timer.async_wait(as_tuple);
+      pausing.erase(&timer);
+      co_return !stopping;
     };
     if (reply.no_answer) {
       char byte;
       co_await stream.async_read_some(asio::buffer(&byte, 1), as_tuple);  // until the client leaves
       co_return false;
     }
-    co_await pause(reply.header_delay);
+    ++header_waits;
+    const bool waited = co_await pause(reply.header_delay + options.latency);
+    --header_waits;
+    if (!waited) co_return false;
     if (reply.gzip) {
       reply.body = gzip(reply.body);
       reply.headers.emplace_back("Content-Encoding", "gzip");
@@ -186,7 +196,7 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
           beast::get_lowest_layer(stream).socket().close();  // no close_notify: a reset
           co_return false;
         }
-        co_await pause(reply.piece_pause);
+        if (!co_await pause(reply.piece_pause)) co_return false;
       }
     }
     co_return true;
@@ -233,11 +243,13 @@ void HttpsServer::stop(std::function<void()> done) {
     self->acceptor.close(ignored);
     for (auto& w : self->sessions)
       if (auto s = w.lock()) beast::get_lowest_layer(*s).socket().close(ignored);
+    for (auto* timer : self->pausing) timer->cancel();
     if (self->live == 0) std::exchange(self->on_stopped, nullptr)();
   });
 }
 
 std::uint64_t HttpsServer::connections_accepted() const { return impl_->accepted; }
 std::uint64_t HttpsServer::requests() const { return impl_->served; }
+std::size_t HttpsServer::answers_waiting() const { return impl_->header_waits; }
 
 }  // namespace sr::fake

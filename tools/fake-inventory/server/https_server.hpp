@@ -54,6 +54,9 @@ struct HttpsServerOptions {
   std::string listen = "127.0.0.1:0";
   std::string cert_file, key_file;  // PEM; not used when plain
   bool plain = false;               // plain HTTP instead of HTTPS
+  // Before every answer's header (on top of Reply::header_delay): a WAN round
+  // trip. A timer, so answers in flight wait concurrently.
+  std::chrono::milliseconds latency{0};
 };
 
 class HttpsServer {
@@ -66,11 +69,14 @@ class HttpsServer {
   // Loads the certificate (unless plain) and starts listening; "" on success, else why.
   std::string start();
   std::uint16_t port() const;
-  // Closes the listener and every connection; `done` runs once all ended.
+  // Closes the listener and every connection (answers waiting on a delay
+  // end at once); `done` runs once all ended.
   void stop(std::function<void()> done);
 
   std::uint64_t connections_accepted() const;
   std::uint64_t requests() const;
+  // Answers waiting on their header delay (latency) right now.
+  std::size_t answers_waiting() const;
 
  private:
   struct Impl;
