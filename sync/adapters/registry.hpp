@@ -25,8 +25,8 @@ struct PageSizeLimits {
 
 // Pages of one HTTPS source in flight at most (setting max_concurrency; 1
 // pages one at a time): the default and the range. docs/benchmarks.md says
-// why 4.
-constexpr unsigned kDefaultMaxConcurrency = 4;
+// why 8 ("Pages in flight").
+constexpr unsigned kDefaultMaxConcurrency = 8;
 constexpr unsigned kMaxConcurrencyLimit = 32;
 
 struct AdapterType {

@@ -181,3 +181,50 @@ TEST_CASE("a faker device maps with Armis-like fields but claims no identifier a
   }
   CHECK(has_type);
 }
+
+namespace {
+
+std::string mapped_body(const FakeDevice& raw, const RunInfo& info) {
+  DeviceUpdate d;
+  FakerSource::map(raw, info, d);
+  std::string out;
+  append_device_body(out, d);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a run's bodies are written straight from the inventory, byte for byte the mapped ones",
+          "[sync][faker][encode]") {
+  RunInfo info;
+  info.partition = "edge \"west\"\\1";
+  info.agent_id = "agent-1";
+  info.timestamp = "2026-12-02T00:00:00.000000000Z";
+  SECTION("the inventory, over runs with churn") {
+    Inventory inv({3000, 7, 0.2});
+    for (std::uint64_t run = 0; run < 3; ++run) {
+      info.run_number = run;
+      EncodedBatch batch;
+      for (std::uint64_t i = 0; i < inv.size(); ++i) FakerSource::encode(inv.device(i, run, false), info, batch);
+      REQUIRE(batch.size() == inv.size());
+      for (std::uint64_t i = 0; i < inv.size(); ++i) {
+        const auto raw = inv.device(i, run, false);
+        REQUIRE(batch.body(i) == mapped_body(raw, info));
+        REQUIRE(batch.ip(i) == raw.ip);
+      }
+    }
+  }
+  SECTION("odd devices: empty fields, no MAC, tags empty or with quotes, no risk") {
+    std::vector<FakeDevice> odd(6);
+    odd[0].ip = "10.0.0.1";
+    odd[1] = {2, "10.0.0.2", {"AA:BB:CC:DD:EE:FF"}, "n\"a\\me\n", "t", "", "m\u00e9", "", "", "b", {"", "x,y", ""}, 3};
+    odd[2] = {3, "10.0.0.3", {}, "", "", "", "", "", "", "", {"", ""}, 0};
+    odd[3] = {4, "10.0.0.4", {}, "h", "", "", "", "", "", "", {"a", "", "b"}, -1};
+    odd[4] = {5, "fd00::5", {"00:11:22:33:44:55", "66:77:88:99:AA:BB"}, "v6", "", "", "", "", "", "", {"q\"t"}, 9};
+    odd[5] = {6, "10.0.0.6", {}, "", "", "", "", "", "", "", {"only"}, 1};
+    EncodedBatch batch;
+    for (const auto& d : odd) FakerSource::encode(d, info, batch);
+    REQUIRE(batch.size() == odd.size());
+    for (std::size_t i = 0; i < odd.size(); ++i) CHECK(batch.body(i) == mapped_body(odd[i], info));
+  }
+}

@@ -29,6 +29,9 @@ class FakerSource final : public Adapter {
 
   // One device as the faker source sends it.
   static void map(FakeDevice raw, const RunInfo& info, DeviceUpdate& out);
+  // The same device's chunk body, written straight into `out` (what a run
+  // sends: no DeviceUpdate per device); the bytes of map + append_device_body.
+  static void encode(const FakeDevice& raw, const RunInfo& info, EncodedBatch& out);
 
  private:
   std::string name_;
