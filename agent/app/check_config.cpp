@@ -10,7 +10,9 @@ namespace {
 
 void print_transport(const BootstrapConfig& c) {
   std::cout << "gateway:   " << c.gateway_addr << (c.server_name.empty() ? "" : " (TLS name " + c.server_name + ")")
-            << "\n";
+            << "\n"
+            << "streams:   StreamStatus " << (c.grpc_compression == "gzip" ? "gzip-compressed" : "uncompressed")
+            << " (grpc_compression)\n";
 }
 
 void print_identity(const AgentIdentity& id, const BootstrapConfig& c) {

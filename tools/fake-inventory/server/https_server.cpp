@@ -78,7 +78,9 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> accept_loop() {
     for (;;) {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple);
-      if (ec) co_return;
+      // An accept that completed just before stop() ran: not served (its
+      // session would start after stop() cancelled the pauses).
+      if (ec || stopping) co_return;
       auto stream = std::make_shared<Stream>(std::move(socket), tls);
       sessions.push_back(stream);
       ++live;
@@ -148,7 +150,7 @@ struct HttpsServer::Impl : std::enable_shared_from_this<Impl> {
     asio::steady_timer timer(strand);
     // false when stop() ended the pause.
     auto pause = [&](std::chrono::milliseconds d) -> asio::awaitable<bool> {
-      if (d.count() <= 0) co_return !stopping;
+      if (d.count() <= 0 || stopping) co_return !stopping;  // never arm a pause stop() cannot see
       timer.expires_after(d);
       pausing.insert(&timer);
       co_await timer.async_wait(as_tuple);
