@@ -1,6 +1,7 @@
 #include "sync/adapters/netbox/netbox_encode.hpp"
 
 #include "sync/adapters/body_writer.hpp"
+#include "sync/adapters/netbox/netbox_source.hpp"
 #include "sync/device/address_text.hpp"
 
 namespace sr::sync::netbox {
@@ -14,8 +15,7 @@ bool encode_device(const NetboxDevice& d, const RunInfo& info, EncodedBatch& out
   head.ip = *ip;
   head.hostname = d.name;
   head.source = "netbox";
-  // As to_update: only an active device (or one without a status) is expected up.
-  head.available = d.status.empty() || d.status == "active";
+  head.available = available_by_status(d.status);  // as to_update
   const auto ip_at = append_body_head(text, info, head);
   MetadataWriter meta(text);
   meta.add("integration_type", "netbox");

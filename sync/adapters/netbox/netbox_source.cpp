@@ -36,7 +36,6 @@ base::Expected<NetboxOptions> netbox_options(const SourceConfig& source) {
   return o;
 }
 
-// NetBox documents a device's state: only an active one is expected up.
 bool available_by_status(std::string_view status) { return status.empty() || status == "active"; }
 
 bool to_update(NetboxDevice&& n, const RunInfo& info, DeviceUpdate& d) {

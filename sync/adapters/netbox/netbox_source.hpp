@@ -32,6 +32,9 @@ struct NetboxOptions {
 
 base::Expected<NetboxOptions> netbox_options(const SourceConfig& source);
 
+// NetBox documents a device's state: only an active one (or one without a
+// status) is expected up.
+bool available_by_status(std::string_view status);
 // False when the device has neither primary_ip4 nor primary_ip6.
 bool to_update(NetboxDevice&& device, const RunInfo& info, DeviceUpdate& out);
 // The update that tells the platform a device left NetBox.
